@@ -1,0 +1,12 @@
+"""Policies, interpretations, guides, notices and the disclosure catalog; search; import/export."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from content import cli, models, views  # noqa: F401  (models registers the tables)
+
+
+def init_app(app: Flask) -> None:
+    views.init_app(app)
+    cli.init_app(app)

@@ -1,0 +1,29 @@
+"""Content routes shared by every device: media files (图解 images, videos, attachments)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, send_from_directory
+from werkzeug.wrappers import Response
+
+bp = Blueprint("content", __name__)
+
+DEMO_MEDIA = Path(__file__).parent / "data" / "media"
+
+
+def media_dirs() -> list[Path]:
+    """Where media files live: the instance's uploads first, then the bundled demo media."""
+    return [Path(current_app.instance_path) / "media", DEMO_MEDIA]
+
+
+@bp.get("/media/<path:filename>")
+def media(filename: str) -> Response:
+    for folder in media_dirs():
+        if (folder / filename).is_file():
+            return send_from_directory(folder, filename, max_age=86400)
+    return send_from_directory(DEMO_MEDIA, filename)  # raises a clean 404
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,41 @@
+"""Error pages: large and friendly on the kiosk, JSON under ``/api``; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def _message(code: int) -> str:
+    messages = {
+        400: _("您提交的内容有误，请检查后再试。"),
+        403: _("此页面需要工作人员权限。"),
+        404: _("没有找到这个页面，它可能已被移除。"),
+        405: _("这个操作不被支持。"),
+        413: _("上传的内容太大了。"),
+        429: _("操作太频繁了，请稍等片刻再试。"),
+    }
+    return messages.get(code, _("系统暂时出了点问题，请稍后再试，或向工作人员求助。"))
+
+
+def _render(error: HTTPException) -> tuple[Response | str, int]:
+    code = error.code or 500
+    message = _message(code)
+    if request.path.startswith("/api/"):
+        return jsonify(error=message, status=code), code
+    return render_template("hall/error.html", code=code, message=message), code
+
+
+def _unexpected(error: Exception) -> tuple[Response | str, int]:
+    log.exception("unhandled error on %s", request.path)
+    return _render(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _render)
+    app.register_error_handler(Exception, _unexpected)

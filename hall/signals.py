@@ -1,0 +1,12 @@
+"""Signals the domain sends to say what happened; the edges (search index, screens) listen."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sent with ``kind`` ("policy", "interpretation", "guide", "notice") and ``ids`` after a commit.
+content_changed = _signals.signal("content-changed")
+#: sent with ``kind`` and ``ids`` after content is deleted.
+content_deleted = _signals.signal("content-deleted")

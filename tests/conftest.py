@@ -1,0 +1,149 @@
+"""Fixtures: a real database per test (SQLite file, or PostgreSQL when DATABASE_URL is set),
+the app, its test client and CLI runner, a live server on a real port and real Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
+from sqlalchemy import create_engine, inspect, text
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from hall.app import create_app
+from hall.config import normalise_url
+from hall.extensions import db
+
+PG_URL = normalise_url(os.environ.get("DATABASE_URL", ""))
+USE_PG = PG_URL.startswith("postgresql")
+
+
+def _migrate(url: str, instance: Path) -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"})
+    app.instance_path = str(instance)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate once per run: a SQLite template file, or a fresh PostgreSQL database."""
+    base = tmp_path_factory.mktemp("db")
+    if not USE_PG:
+        path = base / "template.sqlite3"
+        _migrate(f"sqlite:///{path}", base)
+        yield str(path)
+        return
+    name = f"gongkai_test_{uuid.uuid4().hex[:8]}"
+    server, _, _ = PG_URL.rpartition("/")
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"{server}/{name}"
+    _migrate(url, base)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _database_url(template: str, tmp_path: Path) -> str:
+    if not USE_PG:
+        path = tmp_path / "gongkai.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    engine = create_engine(template)
+    with engine.begin() as conn:
+        tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                              + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return template
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Override in a test module to change configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(database_template: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": _database_url(database_template, tmp_path),
+        "PUBLIC_BASE_URL": "http://hall.example.test",
+        **app_config,
+    }
+    app = create_app(config)
+    app.instance_path = str(instance)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """The app served on a real port on loopback, in a thread of this process."""
+    with LiveServer(app) as server:
+        yield server
+
+
+CHROMIUM = os.environ.get("GONGKAI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright; skipped only where Chromium is not installed."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("GONGKAI_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} but GONGKAI_REQUIRE_BROWSER is set")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
