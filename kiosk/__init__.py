@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kiosk import views
+from kiosk import api, views
 
 
 def init_app(app: Flask) -> None:
     views.init_app(app)
+    api.init_app(app)
