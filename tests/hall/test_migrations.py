@@ -1,0 +1,70 @@
+"""Schema changes only through Alembic: the migrations build exactly what the models say."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from hall.app import create_app
+from hall.db import include_object
+from hall.extensions import db
+
+from ..conftest import PG_URL, USE_PG
+
+
+def test_models_match_migrations(app: Flask) -> None:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
+        diff = compare_metadata(context, db.metadata)
+    assert diff == [], f"models and migrations differ; run `gongkai db migrate`: {diff}"
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all: a new SQLite file, or a new PostgreSQL database."""
+    if not USE_PG:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    name = f"gongkai_mig_{uuid.uuid4().hex[:8]}"
+    server = PG_URL.rpartition("/")[0]
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{server}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_downgrade_upgrade(empty_database: str, tmp_path: Path) -> None:
+    config = {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": empty_database}
+    app = create_app(config)
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        upgrade()
+        assert {"policy", "calendar_override"} <= set(inspect(db.engine).get_table_names())
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert "policy" in inspect(db.engine).get_table_names()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sqlite_uses_wal(app: Flask) -> None:
+    with db.engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            assert conn.dialect.name == "postgresql"
+            return
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
