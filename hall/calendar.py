@@ -24,7 +24,6 @@ from sqlalchemy import select
 from hall.extensions import db
 from hall.models import CalendarOverride
 
-
 _KNOWN_YEARS = frozenset(d.year for d in chinese_calendar.holidays) | frozenset(
     d.year for d in chinese_calendar.workdays if d.weekday() >= 5
 )
@@ -84,7 +83,8 @@ class WorkdayCalendar:
     def guessed_years(self, start: dt.date, end: dt.date) -> list[int]:
         """Years between two dates that the package does not know and staff have not filled."""
         covered = {d.year for d in self.overrides}
-        return [y for y in range(start.year, end.year + 1) if not package_knows(y) and y not in covered]
+        years = range(start.year, end.year + 1)
+        return [y for y in years if not package_knows(y) and y not in covered]
 
 
 _HOLIDAY_ZH = {

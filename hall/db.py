@@ -53,7 +53,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 RAW_TABLE_PREFIX = "fts_"
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Alembic filter: skip the raw full-text tables and their shadow tables."""
     if type_ == "table" and name and name.startswith(RAW_TABLE_PREFIX):
         return False
