@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup setup-dev translations lint bench-search clean
+.PHONY: run test setup setup-dev translations i18n lint bench-search clean
 
 run: setup translations
 	$(BIN)/gongkai db upgrade
@@ -34,6 +34,11 @@ setup-dev: $(VENV)/.stamp-dev
 # Compiled catalogs are build output: made from the .po files on every set-up.
 translations: setup
 	$(BIN)/pybabel compile -q -d hall/translations -D messages
+
+# After changing user-visible text: extract the Chinese msgids and merge them into the catalogs.
+i18n: setup-dev
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o hall/translations/messages.pot .
+	$(BIN)/pybabel update -q -i hall/translations/messages.pot -d hall/translations -l en
 
 lint: setup-dev
 	$(BIN)/ruff check .

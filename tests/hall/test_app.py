@@ -6,6 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hall.app import create_app
+from hall.cli import addresses
 from hall.config import normalise_url
 
 
@@ -45,3 +46,10 @@ def test_api_404_is_json(client: FlaskClient) -> None:
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
     assert response.is_json and "没有找到" in response.json["error"]
+
+
+def test_run_lists_only_served_addresses(app: Flask) -> None:
+    listed = dict(addresses(app, "http://127.0.0.1:5000"))
+    assert listed["自助查询机 kiosk"] == "http://127.0.0.1:5000/kiosk/"
+    paths = [url.removeprefix("http://127.0.0.1:5000") for url in listed.values()]
+    assert all(app.url_map.bind("x").match(path) for path in paths)
