@@ -1,0 +1,267 @@
+"""Search benchmark: index build time, query latency in-process and over HTTP, RSS.
+
+Run: ``.venv/bin/python bench/search.py [--docs 50000] [--queries 300] [--pg URL]``.
+Builds a throw-away SQLite database (and a throw-away PostgreSQL database on the server of
+``--pg``), fills it with the synthetic corpus of ``content.corpus``, and prints each figure
+beside the issue's target. It stops by itself; nothing outside the temporary databases is
+touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import logging
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import Flask  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from content.corpus import CORPUS_AGENCIES, CORPUS_CATEGORIES, generate_policies  # noqa: E402
+from content.models import Agency, Category, Policy, Validity  # noqa: E402
+from content.search import SearchFilters, reindex_all, search  # noqa: E402
+from content.search.pinyin import syllables  # noqa: E402
+from hall.app import create_app  # noqa: E402
+from hall.config import normalise_url  # noqa: E402
+from hall.extensions import db  # noqa: E402
+
+TARGETS = {"in-process p95 ms": 5.0, "http p95 ms": 15.0, "build s (50k)": 30.0, "rss MB": 200.0}
+WORDS = ["社保", "执照", "低保", "补贴", "医保", "养老", "就业", "公开", "救助", "招生", "征地",
+         "住房", "农田", "调解", "培训", "监管", "预算", "援助"]
+BATCH = 2000
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS) of this process in MB, from /proc/self/status."""
+    values = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def load_corpus(n: int) -> list[dict[str, Any]]:
+    """Insert agencies, categories and ``n`` policies with bulk inserts; return the rows."""
+    db.session.execute(insert(Agency), [dict(a) for a in CORPUS_AGENCIES])
+    codes: dict[str, int] = {}
+    for row in CORPUS_CATEGORIES:
+        cat = Category(code=row["code"], name=row["name"], position=row["position"],
+                       parent_id=codes.get(row["parent"] or ""))
+        db.session.add(cat)
+        db.session.flush()
+        codes[row["code"]] = cat.id
+    agencies = {name: ident for name, ident in db.session.execute(select(Agency.name, Agency.id))}
+    docs: list[dict[str, Any]] = []
+    batch: list[dict[str, Any]] = []
+    now = dt.datetime.now(dt.UTC)
+    for doc in generate_policies(n, seed=0):
+        docs.append({k: doc[k] for k in ("title", "doc_number", "issued_on", "category")})
+        batch.append({
+            "title": doc["title"], "doc_number": doc["doc_number"],
+            "issuer_id": agencies[doc["issuer"]], "category_id": codes[doc["category"]],
+            "issued_on": dt.date.fromisoformat(doc["issued_on"]),
+            "validity": Validity(doc["validity"]), "summary": doc["summary"],
+            "body_html": doc["body_html"], "source_url": "", "created_at": now, "updated_at": now,
+        })
+        if len(batch) >= BATCH:
+            db.session.execute(insert(Policy), batch)
+            batch = []
+    if batch:
+        db.session.execute(insert(Policy), batch)
+    db.session.commit()
+    for doc in docs:
+        doc["category_id"] = codes[doc["category"]]
+    return docs
+
+
+def make_queries(docs: list[dict[str, Any]], count: int, seed: int = 1) -> list[tuple[str, str,
+                                                                                     SearchFilters]]:
+    """A mix of (label, query, filters): words, phrases, 文号, pinyin, filtered searches."""
+    rng = random.Random(seed)
+    out: list[tuple[str, str, SearchFilters]] = []
+    for i in range(count):
+        doc = rng.choice(docs)
+        title = doc["title"]
+        kind = i % 6
+        if kind == 0:
+            out.append(("word", rng.choice(WORDS), SearchFilters()))
+        elif kind == 1:
+            start = rng.randrange(max(1, len(title) - 5))
+            out.append(("phrase", title[start : start + rng.choice((4, 5, 6))], SearchFilters()))
+        elif kind == 2:
+            number = doc["doc_number"]
+            out.append(("doc_number", number if rng.random() < 0.5 else number[-8:],
+                        SearchFilters()))
+        elif kind in (3, 4):
+            start = rng.randrange(max(1, len(title) - 4))
+            syls = syllables(title[start : start + 4])
+            if not all(syls):
+                syls = ["zheng", "fu", "xin", "xi"]
+            query = "".join(s[0] for s in syls) if kind == 3 else "".join(syls)
+            out.append(("initials" if kind == 3 else "full_pinyin", query, SearchFilters()))
+        else:
+            filters = rng.choice([
+                SearchFilters(year=int(doc["issued_on"][:4])),
+                SearchFilters(category_id=doc["category_id"]),
+                SearchFilters(validity="有效"),
+            ])
+            out.append(("filtered", rng.choice(WORDS), filters))
+    return out
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    cut = statistics.quantiles(ordered, n=100, method="inclusive")
+    return cut[49], cut[94], cut[98]
+
+
+def show(label: str, samples_ms: list[float], target: float | None = None) -> float:
+    p50, p95, p99 = percentiles(samples_ms)
+    goal = f"   target p95 ≤ {target:g} ms {'OK' if p95 <= target else 'MISSED'}" if target else ""
+    print(f"  {label:<24} p50 {p50:7.2f}  p95 {p95:7.2f}  p99 {p99:7.2f} ms{goal}")
+    return p50
+
+
+def time_calls(calls: list[Callable[[], Any]]) -> list[float]:
+    samples = []
+    for call in calls:
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def http_get(conn: http.client.HTTPConnection, query: str, filters: SearchFilters) -> int:
+    params = {"q": query, "limit": "10"}
+    if filters.year:
+        params["year"] = str(filters.year)
+    if filters.category_id:
+        params["category"] = str(filters.category_id)
+    if filters.validity:
+        params["validity"] = filters.validity
+    conn.request("GET", "/api/search?" + urllib.parse.urlencode(params))
+    response = conn.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status} for {query!r}")
+    return response.status
+
+
+def like_scan(query: str) -> int:
+    """The naive baseline: a LIKE scan over the same entries, newest first, with a count."""
+    pattern = f"%{query}%"
+    where = ("title LIKE :p OR doc_number LIKE :p OR issuer_name LIKE :p OR body LIKE :p")
+    total = db.session.execute(text(f"SELECT COUNT(*) FROM search_entry WHERE {where}"),
+                               {"p": pattern}).scalar() or 0
+    db.session.execute(text(f"SELECT id FROM search_entry WHERE {where} "
+                            "ORDER BY issued_on DESC LIMIT 10"), {"p": pattern}).all()
+    return int(total)
+
+
+def run(app: Flask, label: str, docs_count: int, queries_count: int) -> None:
+    print(f"\n== {label} ==")
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        docs = load_corpus(docs_count)
+        print(f"  loaded {docs_count} policies in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        count = reindex_all()
+        build = time.perf_counter() - started
+        scaled = build * 50_000 / max(1, docs_count)
+        print(f"  index build: {count} entries in {build:.1f} s "
+              f"(≈ {scaled:.1f} s per 50,000; target ≤ 30 s "
+              f"{'OK' if scaled <= 30 else 'MISSED'})")
+        queries = make_queries(docs, queries_count)
+        for _label, q, f in queries[:20]:  # warm caches (pinyin tables, page cache)
+            search(q, f)
+        by_label: dict[str, list[float]] = {}
+        all_samples: list[float] = []
+        for qlabel, q, f in queries:
+            sample = time_calls([lambda q=q, f=f: search(q, f)])[0]
+            by_label.setdefault(qlabel, []).append(sample)
+            all_samples.append(sample)
+        print("  in-process search():")
+        for qlabel, samples in by_label.items():
+            if len(samples) >= 2:
+                show(qlabel, samples)
+        fts_p50 = show("all", all_samples, TARGETS["in-process p95 ms"])
+        plain = [q for lbl, q, _ in queries if lbl in ("word", "phrase", "doc_number")][:30]
+        like = time_calls([lambda q=q: like_scan(q) for q in plain])
+        like_p50 = show("LIKE '%q%' scan", like)
+        print(f"  LIKE scan p50 / index p50 = {like_p50 / max(fts_p50, 1e-6):.0f}×")
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+            for _label, q, f in queries[:20]:
+                http_get(conn, q, f)
+            samples = time_calls([lambda q=q, f=f: http_get(conn, q, f) for _, q, f in queries])
+            print("  over HTTP (/api/search, keep-alive):")
+            show("all", samples, TARGETS["http p95 ms"])
+            conn.close()
+        finally:
+            server.shutdown()
+            thread.join(5)
+        current, peak = rss_mb()
+        print(f"  RSS now {current:.0f} MB, peak {peak:.0f} MB (bench process holds corpus and "
+              f"build buffers); target server RSS ≤ 200 MB "
+              f"{'OK' if current <= TARGETS['rss MB'] else 'MISSED'}")
+        db.session.remove()
+        db.engine.dispose()
+
+
+@contextmanager
+def pg_database(url: str) -> Iterator[str]:
+    server = normalise_url(url).rpartition("/")[0]
+    name = f"gongkai_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--docs", type=int, default=50_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--pg", help="PostgreSQL URL; a temporary database is made beside it")
+    args = parser.parse_args()
+    config = {"SECRET_KEY": "bench", "SQLALCHEMY_ENGINE_OPTIONS": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3"})
+        app.instance_path = tmp
+        run(app, f"SQLite ({args.docs} documents)", args.docs, args.queries)
+        if args.pg:
+            with pg_database(args.pg) as url:
+                app = create_app({**config, "SQLALCHEMY_DATABASE_URI": url})
+                app.instance_path = tmp
+                run(app, f"PostgreSQL ({args.docs} documents)", args.docs, args.queries)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""Writing the index: content objects → ``search_entry`` rows + their ``fts_search`` tokens.
+
+The same pre-tokenised text goes to FTS5 columns on SQLite and to ``tsvector`` literals on
+PostgreSQL (cast, not ``to_tsvector``, so no parser or locale can re-split the tokens).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.orm import selectinload
+
+from content.models import Interpretation, Notice, Policy, ServiceGuide
+from content.sanitize import plain_text
+from content.search.models import SearchEntry
+from content.search.pinyin import index_columns
+from content.search.tokenize import index_tokens
+from hall.extensions import db
+
+log = logging.getLogger(__name__)
+
+#: The index's token columns, in this order on both backends.
+COLUMNS = ("title", "doc_number", "issuer", "body", "title_py", "title_pyi", "meta_py", "meta_pyi")
+#: PostgreSQL columns and the fields each holds: the ``all_*`` vectors let a search test
+#: three GIN indexes instead of eight; the others rank and find title hits.
+PG_COLUMNS: dict[str, tuple[str, ...]] = {
+    "title": ("title",), "doc_number": ("doc_number",), "issuer": ("issuer",),
+    "title_py": ("title_py",), "title_pyi": ("title_pyi",),
+    "all_text": ("title", "doc_number", "issuer", "body"),
+    "all_py": ("title_py", "meta_py"), "all_pyi": ("title_pyi", "meta_pyi"),
+}
+_PG_FIELD_GAP = 10
+_BATCH = 1000
+_PG_MAX_POSITION = 16383
+_PG_MAX_POSITIONS = 256
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _category_ids(category: Any) -> tuple[int | None, int | None]:
+    if category is None:
+        return None, None
+    return category.id, category.parent_id or category.id
+
+
+def _policy(p: Policy) -> dict[str, Any]:
+    cat, root = _category_ids(p.category)
+    body = "\n".join(x for x in (p.summary, plain_text(p.body_html or "")) if x)
+    return dict(
+        kind="policy", object_id=p.id, title=p.title, doc_number=p.doc_number or "",
+        issuer_name=p.issuer.name if p.issuer else "", issuer_id=p.issuer_id,
+        category_id=cat, category_root_id=root, issued_on=p.issued_on,
+        validity=p.validity.value if p.validity else None, body=body,
+    )
+
+
+def _interpretation(i: Interpretation) -> dict[str, Any]:
+    policy = i.policy
+    cat, root = _category_ids(policy.category if policy else None)
+    body = "\n".join(x for x in (plain_text(i.body_html or ""), i.image_alt) if x)
+    return dict(
+        kind="interpretation", object_id=i.id, title=i.title, doc_number="",
+        issuer_name=policy.issuer.name if policy and policy.issuer else "",
+        issuer_id=policy.issuer_id if policy else None, category_id=cat, category_root_id=root,
+        issued_on=i.published_on,
+        validity=policy.validity.value if policy and policy.validity else None, body=body,
+    )
+
+
+def _guide(g: ServiceGuide) -> dict[str, Any]:
+    cat, root = _category_ids(g.category)
+    materials = [str(m.get("name", "")) if isinstance(m, dict) else str(m)
+                 for m in g.materials or []]
+    parts = [g.basis, g.conditions, *materials, *(str(s) for s in g.steps or []),
+             g.time_limit, g.fee, g.place, g.hours]
+    return dict(
+        kind="guide", object_id=g.id, title=g.title, doc_number="",
+        issuer_name=g.agency.name if g.agency else "", issuer_id=g.agency_id,
+        category_id=cat, category_root_id=root, issued_on=None, validity=None,
+        body="\n".join(x for x in parts if x),
+    )
+
+
+def _notice(n: Notice) -> dict[str, Any]:
+    return dict(
+        kind="notice", object_id=n.id, title=n.title, doc_number="",
+        issuer_name=n.agency.name if n.agency else "", issuer_id=n.agency_id,
+        category_id=None, category_root_id=None, issued_on=n.published_on, validity=None,
+        body=plain_text(n.body_html or ""),
+    )
+
+
+_SOURCES: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]], tuple[Any, ...]]] = {
+    "policy": (Policy, _policy, (selectinload(Policy.issuer), selectinload(Policy.category))),
+    "interpretation": (Interpretation, _interpretation, (
+        selectinload(Interpretation.policy).selectinload(Policy.issuer),
+        selectinload(Interpretation.policy).selectinload(Policy.category),
+    )),
+    "guide": (ServiceGuide, _guide,
+              (selectinload(ServiceGuide.agency), selectinload(ServiceGuide.category))),
+    "notice": (Notice, _notice, (selectinload(Notice.agency),)),
+}
+KINDS = tuple(_SOURCES)
+
+
+def _entries(kind: str, ids: list[int]) -> Iterator[dict[str, Any]]:
+    model, convert, options = _SOURCES[kind]
+    stmt = select(model).options(*options).order_by(model.id).where(model.id.in_(ids))
+    for obj in db.session.scalars(stmt):
+        row = convert(obj)
+        row["year"] = row["issued_on"].year if row["issued_on"] else None
+        yield row
+
+
+def _token_columns(row: dict[str, Any]) -> dict[str, list[str]]:
+    title_py, title_pyi = index_columns(row["title"])
+    meta_py, meta_pyi = index_columns(row["issuer_name"] + " " + row["doc_number"])
+    return {
+        "title": index_tokens(row["title"]),
+        "doc_number": index_tokens(row["doc_number"]),
+        "issuer": index_tokens(row["issuer_name"]),
+        "body": index_tokens(row["body"]),
+        "title_py": title_py.split(), "title_pyi": title_pyi.split(),
+        "meta_py": meta_py.split(), "meta_pyi": meta_pyi.split(),
+    }
+
+
+def tsvector_literal(*fields: list[str]) -> str:
+    """A ``tsvector`` input string keeping each token's positions (for ``<->`` phrases).
+
+    Several fields go into one vector with a gap between them, so a phrase cannot run from
+    the end of one field into the next.
+    """
+    positions: dict[str, list[int]] = {}
+    start = 0
+    for tokens in fields:
+        for pos, token in enumerate(tokens, start=start + 1):
+            found = positions.setdefault(token, [])
+            if len(found) < _PG_MAX_POSITIONS:
+                found.append(min(pos, _PG_MAX_POSITION))
+        start += len(tokens) + _PG_FIELD_GAP
+    return " ".join(
+        "'" + token.replace("\\", "\\\\").replace("'", "''") + "':"
+        + ",".join(str(p) for p in dict.fromkeys(found))
+        for token, found in positions.items()
+    )
+
+
+def _fts_insert_sql() -> Any:
+    if is_postgres():
+        cols = ", ".join(PG_COLUMNS)
+        values = ", ".join(f"CAST(:{c} AS tsvector)" for c in PG_COLUMNS)
+        return text(f"INSERT INTO fts_search (id, {cols}) VALUES (:id, {values})")
+    cols = ", ".join(COLUMNS)
+    values = ", ".join(f":{c}" for c in COLUMNS)
+    return text(f"INSERT INTO fts_search (rowid, {cols}) VALUES (:id, {values})")
+
+
+def _fts_params(entry_id: int, row: dict[str, Any]) -> dict[str, Any]:
+    columns = _token_columns(row)
+    if is_postgres():
+        return {"id": entry_id, **{
+            c: tsvector_literal(*(columns[f] for f in PG_COLUMNS[c])) for c in PG_COLUMNS}}
+    return {"id": entry_id, **{c: " ".join(columns[c]) for c in COLUMNS}}
+
+
+def _delete_fts(entry_ids: list[int]) -> None:
+    if not entry_ids:
+        return
+    key = "id" if is_postgres() else "rowid"
+    for start in range(0, len(entry_ids), _BATCH):
+        chunk = entry_ids[start : start + _BATCH]
+        marks = ", ".join(str(int(i)) for i in chunk)
+        db.session.execute(text(f"DELETE FROM fts_search WHERE {key} IN ({marks})"))
+
+
+def _entry_ids(kind: str, object_ids: Iterable[int]) -> list[int]:
+    ids = list(object_ids)
+    found: list[int] = []
+    for start in range(0, len(ids), _BATCH):
+        found.extend(db.session.scalars(select(SearchEntry.id).where(
+            SearchEntry.kind == kind, SearchEntry.object_id.in_(ids[start : start + _BATCH]))))
+    return found
+
+
+def _write(kind: str, rows: list[dict[str, Any]]) -> None:
+    """Replace the entries of these objects (delete + bulk insert keeps both sides in step)."""
+    old = _entry_ids(kind, (r["object_id"] for r in rows))
+    _delete_fts(old)
+    if old:
+        db.session.execute(delete(SearchEntry).where(SearchEntry.id.in_(old)))
+    if not rows:
+        return
+    stmt = insert(SearchEntry).returning(SearchEntry.id, sort_by_parameter_order=True)
+    new_ids = db.session.scalars(stmt, rows).all()
+    params = [_fts_params(i, r) for i, r in zip(new_ids, rows, strict=True)]
+    db.session.execute(_fts_insert_sql(), params)
+
+
+def index_objects(kind: str, ids: list[int]) -> None:
+    """Upsert the entries of these objects (gone objects are removed), then commit."""
+    if kind not in _SOURCES or not ids:
+        return
+    for start in range(0, len(ids), _BATCH):  # an import announces thousands at once
+        chunk = ids[start : start + _BATCH]
+        rows = list(_entries(kind, chunk))
+        found = {r["object_id"] for r in rows}
+        _remove(kind, [i for i in chunk if i not in found])
+        _write(kind, rows)
+    db.session.commit()
+
+
+def _remove(kind: str, ids: list[int]) -> None:
+    old = _entry_ids(kind, ids)
+    _delete_fts(old)
+    if old:
+        db.session.execute(delete(SearchEntry).where(SearchEntry.id.in_(old)))
+
+
+def remove_objects(kind: str, ids: list[int]) -> None:
+    """Drop the entries of deleted objects, then commit."""
+    if kind not in _SOURCES or not ids:
+        return
+    _remove(kind, ids)
+    db.session.commit()
+
+
+def reindex_all(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the content tables; returns how many entries it holds."""
+    db.session.execute(text("DELETE FROM fts_search"))
+    db.session.execute(delete(SearchEntry))
+    count = 0
+    for kind in KINDS:
+        model = _SOURCES[kind][0]
+        ids = list(db.session.scalars(select(model.id).order_by(model.id)))
+        for start in range(0, len(ids), _BATCH):
+            # One batch of objects at a time keeps memory flat (bodies are large).
+            batch = list(_entries(kind, ids[start : start + _BATCH]))
+            _write(kind, batch)
+            db.session.expunge_all()
+            count += len(batch)
+            if progress:
+                progress(len(batch))
+    db.session.commit()
+    if is_postgres():
+        # Move the bulk of new entries out of the GIN pending lists (searched linearly on
+        # every query until vacuum) and give the planner fresh statistics.
+        db.session.execute(text(
+            "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+            "WHERE i.indrelid = 'fts_search'::regclass AND a.amname = 'gin'"))
+        db.session.execute(text("ANALYZE search_entry"))
+        db.session.execute(text("ANALYZE fts_search"))
+    else:  # one merged b-tree: fewer segments to read per query
+        db.session.execute(text("INSERT INTO fts_search(fts_search) VALUES ('optimize')"))
+    db.session.commit()
+    log.info("search index rebuilt: %d entries", count)
+    return count
+
+
+def total_objects() -> int:
+    """How many objects a full rebuild will index (for a progress bar)."""
+    return sum(
+        db.session.scalar(select(db.func.count()).select_from(model)) or 0
+        for model, _, _ in _SOURCES.values()
+    )

@@ -1,0 +1,33 @@
+"""One row per searchable object; the raw ``fts_search`` index (migration 0002) points here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hall.db import UTCDateTime, utcnow
+from hall.extensions import db
+
+
+class SearchEntry(db.Model):  # type: ignore[name-defined]
+    """What a hit shows and what filters need, copied from the content so search is one query."""
+
+    __tablename__ = "search_entry"
+    __table_args__ = (UniqueConstraint("kind", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    doc_number: Mapped[str] = mapped_column(String(100), default="")
+    issuer_name: Mapped[str] = mapped_column(String(100), default="")
+    issuer_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    category_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    category_root_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    issued_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    validity: Mapped[str | None] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text, default="")  # plain text, for snippets
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

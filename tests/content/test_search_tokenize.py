@@ -1,0 +1,86 @@
+"""The pure tokenizer and pinyin conversion (no database)."""
+
+from __future__ import annotations
+
+from content.search.index import tsvector_literal
+from content.search.pinyin import index_columns, query_alternatives, segment, title_marks
+from content.search.query import parse, tsquery_literal
+from content.search.tokenize import Term, index_tokens, phrase_terms, query_parts, runs
+
+
+def test_cjk_runs_become_bigrams_plus_last_character() -> None:
+    assert index_tokens("政府信息公开") == ["政府", "府信", "信息", "息公", "公开", "开"]
+
+
+def test_punctuation_and_latin_split_runs() -> None:
+    assert index_tokens("赣府发〔2022〕12号") == ["赣府", "府发", "发", "2022", "12", "号"]
+    assert index_tokens("ＧＤＰ增长：Ａ级") == ["gdp", "增长", "长", "a", "级"]
+
+
+def test_rare_characters_are_cjk() -> None:
+    assert index_tokens("𠮷野家〇号") == ["𠮷野", "野家", "家〇", "〇号", "号"]
+
+
+def test_query_phrase_drops_last_unigram_and_keeps_inner_ones() -> None:
+    assert [t.token for t in phrase_terms(runs("政府信息"))] == ["政府", "府信", "信息"]
+    terms = phrase_terms(runs("国务院令第711号"))
+    assert [t.token for t in terms] == ["国务", "务院", "院令", "令第", "第", "711", "号"]
+    assert terms[-1].prefix and not terms[4].prefix
+
+
+def test_one_character_query_is_a_prefix() -> None:
+    assert phrase_terms(runs("税")) == [Term("税", prefix=True)]
+
+
+def test_query_parts_split_on_whitespace_and_drop_punctuation_only() -> None:
+    assert query_parts("社保　 执照 ：（）") == ["社保", "执照"]
+    assert parse('" * ( ) : ^ -- ;').empty
+
+
+def test_pinyin_columns_for_index() -> None:
+    full, initials = index_columns("政府信息公开")
+    assert full == "zheng fu xin xi gong kai"
+    assert initials.split() == ["zf", "fx", "xx", "xg", "gk", "k"]
+
+
+def test_polyphone_read_in_context() -> None:
+    assert index_columns("银行")[0] == "yin hang"
+
+
+def test_segment_full_pinyin() -> None:
+    assert [t.token for t in segment("zhengfuxinxi") or []] == ["zheng", "fu", "xin", "xi"]
+    assert [t.token for t in segment("xian") or []] == ["xian"]
+    assert segment("zfxxgk") is None
+    typing = segment("zhengfux") or []
+    assert typing[-1] == Term("x", prefix=True)
+
+
+def test_query_alternatives_initials_full_and_mixed() -> None:
+    initials, full = query_alternatives("zfxxgk")
+    assert [t.token for t in initials or []] == ["zf", "fx", "xx", "xg", "gk"]
+    assert full is None
+    initials, full = query_alternatives("zf信息")
+    assert [t.token for t in initials or []] == ["zf", "fx", "xx"]
+    _, full = query_alternatives("zhengfu信息")
+    assert [t.token for t in full or []] == ["zheng", "fu", "xin", "xi"]
+    assert query_alternatives("信息") == (None, None)
+    assert query_alternatives("2022") == (None, None)
+
+
+def test_title_marks_for_pinyin_hits() -> None:
+    initials, full = query_alternatives("zfxxgk")
+    assert title_marks("关于政府信息公开的通知", initials, full) == [(2, 8)]
+    initials, full = query_alternatives("zhengfuxin")
+    assert (2, 5) in title_marks("关于政府信息公开的通知", initials, full)
+    initials, full = query_alternatives("zhengfux")  # still typing: x… is a prefix
+    assert (2, 5) in title_marks("关于政府信息公开的通知", initials, full)
+
+
+def test_tsquery_literal_quotes_every_token() -> None:
+    assert tsquery_literal([Term("政府"), Term("号", prefix=True)]) == "'政府' <-> '号':*"
+    assert tsquery_literal([Term("a'b")]) == "'a''b'"
+
+
+def test_tsvector_literal_keeps_positions_and_gaps_between_fields() -> None:
+    assert tsvector_literal(["政府", "府信"], ["政府"]) == "'政府':1,13 '府信':2"
+    assert tsvector_literal(["a'b"]) == "'a''b':1"
