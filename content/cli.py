@@ -1,11 +1,72 @@
-"""``gongkai demo`` and ``gongkai content ...`` commands."""
+"""``gongkai content import`` / ``export``: move published content in and out as files."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
+import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from content.transfer import (
+    CSV_SECTIONS,
+    SECTIONS,
+    ImportRejected,
+    count_rows,
+    export_bundle,
+    export_csv,
+    import_bundle,
+    load_file,
+)
+from content.transfer_rows import _
+
 content_cli = AppGroup("content", help="Import, export and reindex published content.")
+
+
+@content_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--section", type=click.Choice(CSV_SECTIONS),
+              help="What a CSV file holds (one section per CSV file).")
+@click.option("--dry-run", is_flag=True, help="Check and count, then write nothing.")
+def import_command(file: Path, section: str | None, dry_run: bool) -> None:
+    """Import FILE (a .json bundle, or a .csv with --section): every row or none."""
+    try:
+        bundle = load_file(file, section)
+        with click.progressbar(length=count_rows(bundle), label=_("导入中"),
+                               file=sys.stderr) as bar:
+            report = import_bundle(bundle, progress=bar.update, dry_run=dry_run)
+    except ImportRejected as rejected:
+        click.echo(rejected.report.summary(), err=True)
+        for error in rejected.report.errors:
+            click.echo(f"  {error}", err=True)
+        raise click.exceptions.Exit(1) from None
+    click.echo(report.summary())
+    for warning in report.warnings:
+        click.echo(f"  {warning}")
+
+
+@content_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default=None,
+              help="Default: from FILE's extension, else json.")
+@click.option("--section", type=click.Choice(SECTIONS), multiple=True,
+              help="Only this section (repeatable for JSON; required once for CSV).")
+def export_command(file: Path, fmt: str | None, section: tuple[str, ...]) -> None:
+    """Export the content to FILE as a JSON bundle, or one section as CSV for Excel."""
+    fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
+    if fmt == "csv":
+        if len(section) != 1:
+            raise click.UsageError(_("导出 CSV 时须用 --section 指明一个部分"))
+        with file.open("w", encoding="utf-8", newline="") as stream:
+            count = export_csv(section[0], stream)
+        click.echo(_("已导出 %(count)s 条到 %(file)s", count=count, file=str(file)))
+        return
+    bundle = export_bundle(section or None)
+    file.write_text(json.dumps(bundle, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    count = sum(len(v) for v in bundle.values() if isinstance(v, list))
+    click.echo(_("已导出 %(count)s 条到 %(file)s", count=count, file=str(file)))
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,188 @@
+"""Per-section checks of content bundle rows: fields, lengths, enums and references.
+
+Each ``check_*`` reads one row through a :class:`RowChecker` and returns the row's natural
+key (two rows with the same key in one bundle are refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from content.models import (
+    Agency,
+    Attachment,
+    CatalogItem,
+    Category,
+    Interpretation,
+    InterpretationKind,
+    Notice,
+    Policy,
+    ServiceGuide,
+    Validity,
+)
+from content.transfer_rows import Known, RowChecker, _
+
+AGENCY_KINDS = ("government", "department", "town")
+CHANNELS = ("政府网站", "政府公报", "两微一端", "发布会/听证会", "广播电视", "纸质媒体",
+            "公开查阅点", "政务服务中心", "便民服务站", "入户/现场", "社区/村公示栏（电子屏）",
+            "精准推送", "其他")
+AUDIENCES = ("全社会", "特定群体")
+MODES = ("主动", "依申请")
+TIERS = ("县级", "乡级")
+
+def _media_name(check: RowChecker, key: str, column: Any) -> None:
+    name = check.text(key, column)
+    if name and ("/" in name or "\\" in name or name.startswith(".")):
+        check.bad(key, name, _("不是文件名（不能含路径）"))
+        check.clean.pop(key, None)
+
+
+def check_agency(check: RowChecker, known: Known) -> str | None:
+    check.only(("name", "kind", "region"))
+    check.choice("kind", AGENCY_KINDS)
+    check.text("region", Agency.region)
+    return check.text("name", Agency.name, required=True)
+
+
+def check_category(check: RowChecker, known: Known) -> str | None:
+    check.only(("code", "name", "parent", "position"))
+    check.text("name", Category.name, required=True)
+    check.integer("position")
+    check.text("parent", Category.code, nullable=True)
+    return check.text("code", Category.code, required=True)
+
+
+def check_category_parent(check: RowChecker, known: Known) -> None:
+    """Second pass, once every code of the bundle is known: parents exist and are 一级."""
+    parent = check.clean.get("parent")
+    code = check.clean.get("code")
+    if not parent:
+        return
+    if parent not in known.categories:
+        check.bad("parent", parent, _("不是已有的分类编码"))
+    elif parent == code or known.categories[parent] is not None:
+        check.bad("parent", parent, _("不是一级分类（分类只有两级）"))
+
+
+def _agency_ref(check: RowChecker, key: str, known: Known, *, required: bool) -> None:
+    name = check.text(key, Agency.name, required=required, nullable=True)
+    if name and name not in known.agencies:
+        check.bad(key, name, _("不是已有的机构（请先在“agencies”中列出）"))
+
+
+def _category_ref(check: RowChecker, known: Known, *, required: bool = False) -> None:
+    code = check.text("category", Category.code, required=required, nullable=True)
+    if code and code not in known.categories:
+        check.bad("category", code, _("不是已有的分类编码"))
+
+
+def _ref(check: RowChecker) -> str | None:
+    return check.text("ref", None)
+
+
+def check_policy(check: RowChecker, known: Known) -> tuple[str, str] | None:
+    check.only(("ref", "title", "doc_number", "issuer", "category", "issued_on", "effective_on",
+                "validity", "summary", "body_html", "source_url", "attachments"))
+    _ref(check)
+    title = check.text("title", Policy.title, required=True)
+    doc_number = check.text("doc_number", Policy.doc_number) or ""
+    _agency_ref(check, "issuer", known, required=True)
+    _category_ref(check, known)
+    check.date("issued_on", required=True)
+    check.date("effective_on")
+    check.choice("validity", tuple(v.value for v in Validity))
+    check.text("summary")
+    check.text("body_html")
+    check.text("source_url", Policy.source_url)
+    attachments = check.data.get("attachments")
+    if attachments not in (None, ""):
+        if not isinstance(attachments, list):
+            check.bad("attachments", attachments, _("应为列表"))
+        else:
+            check.clean["attachments"] = [_check_attachment(check, a) for a in attachments]
+    return (title, doc_number) if title else None
+
+
+def _check_attachment(check: RowChecker, data: Any) -> dict[str, Any]:
+    sub = RowChecker(check.section, check.row, data, check.errors)
+    sub.only(("title", "filename", "media_type"))
+    sub.text("title", Attachment.title, required=True)
+    sub.text("media_type", Attachment.media_type)
+    if sub.data.get("filename") in (None, ""):
+        sub.missing("filename")
+    _media_name(sub, "filename", Attachment.filename)
+    return sub.clean
+
+
+def check_interpretation(check: RowChecker, known: Known) -> tuple[str, Any] | None:
+    check.only(("ref", "policy", "title", "kind", "author", "body_html", "image", "image_alt",
+                "video", "published_on"))
+    _ref(check)
+    policy = check.text("policy", None, nullable=True)
+    if policy and policy not in known.policy_refs and policy not in known.policy_titles:
+        check.bad("policy", policy, _("既不是本文件中政策的引用标识，也不是已有政策的标题"))
+    title = check.text("title", Interpretation.title, required=True)
+    check.choice("kind", tuple(k.value for k in InterpretationKind))
+    check.text("author", Interpretation.author)
+    check.text("body_html")
+    _media_name(check, "image", Interpretation.image)
+    check.text("image_alt")
+    _media_name(check, "video", Interpretation.video)
+    published = check.date("published_on", required=True)
+    return (title, published) if title and published else None
+
+
+def check_guide(check: RowChecker, known: Known) -> tuple[str, str] | None:
+    check.only(("ref", "title", "agency", "category", "basis", "conditions", "materials", "steps",
+                "time_limit", "fee", "place", "hours", "phone"))
+    _ref(check)
+    title = check.text("title", ServiceGuide.title, required=True)
+    _agency_ref(check, "agency", known, required=True)
+    _category_ref(check, known)
+    check.text("basis")
+    check.text("conditions")
+    check.materials("materials")
+    check.str_list("steps")
+    for key in ("time_limit", "fee", "place", "hours", "phone"):
+        check.text(key, getattr(ServiceGuide, key))
+    agency = check.clean.get("agency")
+    return (title, agency) if title and agency else None
+
+
+def check_notice(check: RowChecker, known: Known) -> tuple[str, Any] | None:
+    check.only(("ref", "title", "agency", "body_html", "published_on", "expires_on"))
+    _ref(check)
+    title = check.text("title", Notice.title, required=True)
+    _agency_ref(check, "agency", known, required=False)
+    check.text("body_html")
+    published = check.date("published_on", required=True)
+    expires = check.date("expires_on")
+    if published and expires and expires < published:
+        check.bad("expires_on", expires.isoformat(), _("早于发布日期"))
+    return (title, published) if title and published else None
+
+
+def check_catalog(check: RowChecker, known: Known) -> tuple[str, int] | None:
+    check.only(("seq", "category", "content", "basis", "time_limit", "subject", "channels",
+                "audience", "mode", "tier"))
+    seq = check.integer("seq", required=True, minimum=1)
+    _category_ref(check, known, required=True)
+    check.text("content", required=True)
+    check.text("basis")
+    check.text("time_limit", CatalogItem.time_limit)
+    check.text("subject", CatalogItem.subject)
+    check.str_list("channels", CHANNELS)
+    check.choice("audience", AUDIENCES)
+    check.choice("mode", MODES)
+    check.choice("tier", TIERS)
+    category = check.clean.get("category")
+    return (category, seq) if category and seq else None
+
+
+#: section -> check function returning the row's natural key (duplicates are refused).
+CHECKS: dict[str, Callable[[RowChecker, Known], Any]] = {
+    "agencies": check_agency, "categories": check_category, "policies": check_policy,
+    "interpretations": check_interpretation, "guides": check_guide, "notices": check_notice,
+    "catalog": check_catalog,
+}
