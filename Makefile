@@ -33,12 +33,12 @@ setup-dev: $(VENV)/.stamp-dev
 
 # Compiled catalogs are build output: made from the .po files on every set-up.
 translations: setup
-	$(BIN)/pybabel compile -q -d hall/translations -D messages
+	$(BIN)/pybabel -q compile -d hall/translations -D messages
 
 # After changing user-visible text: extract the Chinese msgids and merge them into the catalogs.
 i18n: setup-dev
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o hall/translations/messages.pot .
-	$(BIN)/pybabel update -q -i hall/translations/messages.pot -d hall/translations -l en
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o hall/translations/messages.pot .
+	$(BIN)/pybabel -q update -i hall/translations/messages.pot -d hall/translations -l en
 
 lint: setup-dev
 	$(BIN)/ruff check .

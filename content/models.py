@@ -27,6 +27,12 @@ class InterpretationKind(enum.StrEnum):
     VIDEO = "短视频"
 
 
+def _str_enum(enum_class: type[enum.StrEnum]) -> Enum:
+    """Stored as the Chinese value in a VARCHAR with a CHECK, the same on every backend."""
+    return Enum(enum_class, native_enum=False, length=10,
+                values_callable=lambda e: [m.value for m in e])
+
+
 class _Stamped:
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -39,7 +45,8 @@ class Agency(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[str] = mapped_column(String(20), default="department")  # government/department/town
+    # government / department / town
+    kind: Mapped[str] = mapped_column(String(20), default="department")
     region: Mapped[str] = mapped_column(String(50), default="")
 
 
@@ -54,8 +61,12 @@ class Category(db.Model):  # type: ignore[name-defined]
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
-    parent: Mapped[Category | None] = relationship(remote_side="Category.id", back_populates="children")
-    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.position")
+    parent: Mapped[Category | None] = relationship(
+        remote_side="Category.id", back_populates="children"
+    )
+    children: Mapped[list[Category]] = relationship(
+        back_populates="parent", order_by="Category.position"
+    )
 
     @property
     def level(self) -> int:
@@ -74,10 +85,7 @@ class Policy(_Stamped, db.Model):  # type: ignore[name-defined]
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
     issued_on: Mapped[dt.date] = mapped_column(Date, index=True)
     effective_on: Mapped[dt.date | None] = mapped_column(Date)
-    validity: Mapped[Validity] = mapped_column(
-        Enum(Validity, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
-        default=Validity.VALID,
-    )
+    validity: Mapped[Validity] = mapped_column(_str_enum(Validity), default=Validity.VALID)
     summary: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")  # sanitized on the way in
     source_url: Mapped[str] = mapped_column(String(500), default="")
@@ -114,9 +122,7 @@ class Interpretation(_Stamped, db.Model):  # type: ignore[name-defined]
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("policy.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[InterpretationKind] = mapped_column(
-        Enum(InterpretationKind, native_enum=False, length=10,
-             values_callable=lambda e: [m.value for m in e]),
-        default=InterpretationKind.TEXT,
+        _str_enum(InterpretationKind), default=InterpretationKind.TEXT
     )
     author: Mapped[str] = mapped_column(String(100), default="")
     body_html: Mapped[str] = mapped_column(Text, default="")

@@ -14,7 +14,9 @@ METHODS = [
     ("hall/**.py", "python"),
     ("content/**.py", "python"),
     ("kiosk/**.py", "python"),
-    ("**/templates/**.html", "jinja2"),
+    ("hall/templates/**.html", "jinja2"),
+    ("content/templates/**.html", "jinja2"),
+    ("kiosk/templates/**.html", "jinja2"),
 ]
 
 
