@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     for module in (i18n, security, errors, calendar, views, content, kiosk):

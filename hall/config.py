@@ -23,7 +23,6 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
-    "JSON_AS_ASCII": False,
     # Text-to-speech for read-aloud when the browser has no Chinese voice (espeak-ng).
     "TTS_COMMAND": "espeak-ng",
 }
