@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, request, url_for
+from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 
 from content.search import MAX_LIMIT, SearchFilters, SearchHit, search
 from content.search.index import KINDS
+from kiosk.pages import hit_url
 
 bp = Blueprint("kiosk_api", __name__, url_prefix="/api")
 
-#: kind → (kiosk endpoint, its id argument, path used until that page exists)
-DETAIL_PAGES = {
-    "policy": ("kiosk.policy", "policy_id", "/kiosk/policy/"),
-    "interpretation": ("kiosk.interpretation", "interpretation_id", "/kiosk/interpretation/"),
-    "guide": ("kiosk.guide", "guide_id", "/kiosk/guide/"),
-    "notice": ("kiosk.notice", "notice_id", "/kiosk/notice/"),
-}
 VALIDITIES = ("有效", "失效", "废止")
 
 
@@ -45,19 +38,11 @@ def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
     return raw or None
 
 
-def detail_url(hit: SearchHit) -> str:
-    endpoint, arg, fallback = DETAIL_PAGES[hit.kind]
-    try:
-        return url_for(endpoint, **{arg: hit.object_id})
-    except BuildError:
-        return f"{fallback}{hit.object_id}"
-
-
 def _result(hit: SearchHit) -> dict[str, Any]:
     return {
         "id": hit.object_id, "kind": hit.kind, "title": hit.title,
         "title_html": str(hit.title_html), "doc_number": hit.doc_number, "issuer": hit.issuer,
-        "snippet": str(hit.snippet_html), "url": detail_url(hit),
+        "snippet": str(hit.snippet_html), "url": hit_url(hit.kind, hit.object_id),
     }
 
 

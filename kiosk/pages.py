@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -31,7 +32,8 @@ _ARTICLE_ID = re.compile(r'id="art-(\d+)"')
 
 def hit_url(kind: str, object_id: int) -> str:
     endpoint, arg = HIT_ENDPOINTS.get(kind, HIT_ENDPOINTS["policy"])
-    return url_for(endpoint, **{arg: object_id})
+    values: dict[str, Any] = {arg: object_id}
+    return url_for(endpoint, **values)
 
 
 def article_numbers(body_html: str) -> list[int]:

@@ -103,9 +103,9 @@ def _kiosk_context() -> dict[str, Any]:
 
 def page_url(number: int) -> str:
     """This page's address with ``page`` set, keeping the other query parameters."""
-    args = request.args.to_dict()
-    args["page"] = str(number)
-    return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+    values["page"] = str(number)
+    return url_for(str(request.endpoint), **values)
 
 
 @bp.get("/")
