@@ -7,7 +7,9 @@ PostgreSQL (cast, not ``to_tsvector``, so no parser or locale can re-split the t
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text
@@ -34,6 +36,10 @@ PG_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _PG_FIELD_GAP = 10
 _BATCH = 1000
+#: A rebuild of this many objects or more tokenises in a second process, overlapping the
+#: database writes (starting the process costs more than a small rebuild takes).
+PARALLEL_FROM = 4000
+_REBUILD_BATCH = 500
 _PG_MAX_POSITION = 16383
 _PG_MAX_POSITIONS = 256
 
@@ -161,12 +167,21 @@ def _fts_insert_sql() -> Any:
     return text(f"INSERT INTO fts_search (rowid, {cols}) VALUES (:id, {values})")
 
 
-def _fts_params(entry_id: int, row: dict[str, Any]) -> dict[str, Any]:
+def _fts_values(row: dict[str, Any], postgres: bool) -> dict[str, str]:
+    """The index columns of one entry (pure: no database)."""
     columns = _token_columns(row)
-    if is_postgres():
-        return {"id": entry_id, **{
-            c: tsvector_literal(*(columns[f] for f in PG_COLUMNS[c])) for c in PG_COLUMNS}}
-    return {"id": entry_id, **{c: " ".join(columns[c]) for c in COLUMNS}}
+    if postgres:
+        return {c: tsvector_literal(*(columns[f] for f in PG_COLUMNS[c])) for c in PG_COLUMNS}
+    return {c: " ".join(columns[c]) for c in COLUMNS}
+
+
+def _tokenised(rows: list[dict[str, Any]], postgres: bool) -> list[dict[str, str]]:
+    return [_fts_values(r, postgres) for r in rows]
+
+
+def _insert_fts(entry_ids: list[int], values: list[dict[str, str]]) -> None:
+    db.session.execute(_fts_insert_sql(), [
+        {"id": i, **v} for i, v in zip(entry_ids, values, strict=True)])
 
 
 def _delete_fts(entry_ids: list[int]) -> None:
@@ -188,18 +203,33 @@ def _entry_ids(kind: str, object_ids: Iterable[int]) -> list[int]:
     return found
 
 
+def _insert_entries(kind: str, rows: list[dict[str, Any]], first_id: int | None) -> list[int]:
+    """Replace the ``search_entry`` rows of these objects; their new ids, in order.
+
+    ``first_id``: the index is empty from there on (a SQLite rebuild), so ids are given
+    rather than returned one row at a time, and there is nothing old to delete.
+    """
+    if first_id is None:
+        old = _entry_ids(kind, (r["object_id"] for r in rows))
+        _delete_fts(old)
+        if old:
+            db.session.execute(delete(SearchEntry).where(SearchEntry.id.in_(old)))
+    if not rows:
+        return []
+    if first_id is not None:
+        new_ids = list(range(first_id, first_id + len(rows)))
+        db.session.execute(insert(SearchEntry), [
+            {**r, "id": i} for i, r in zip(new_ids, rows, strict=True)])
+        return new_ids
+    stmt = insert(SearchEntry).returning(SearchEntry.id, sort_by_parameter_order=True)
+    return list(db.session.scalars(stmt, rows).all())
+
+
 def _write(kind: str, rows: list[dict[str, Any]]) -> None:
     """Replace the entries of these objects (delete + bulk insert keeps both sides in step)."""
-    old = _entry_ids(kind, (r["object_id"] for r in rows))
-    _delete_fts(old)
-    if old:
-        db.session.execute(delete(SearchEntry).where(SearchEntry.id.in_(old)))
-    if not rows:
-        return
-    stmt = insert(SearchEntry).returning(SearchEntry.id, sort_by_parameter_order=True)
-    new_ids = db.session.scalars(stmt, rows).all()
-    params = [_fts_params(i, r) for i, r in zip(new_ids, rows, strict=True)]
-    db.session.execute(_fts_insert_sql(), params)
+    new_ids = _insert_entries(kind, rows, None)
+    if rows:
+        _insert_fts(new_ids, _tokenised(rows, is_postgres()))
 
 
 def index_objects(kind: str, ids: list[int]) -> None:
@@ -232,22 +262,64 @@ def remove_objects(kind: str, ids: list[int]) -> None:
 
 def reindex_all(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the content tables; returns how many entries it holds."""
+    if is_postgres():
+        return _reindex_all(progress, postgres=True)
+    # One transaction of bulk writes with no fsync (a crash only loses the rebuild, which is
+    # simply run again), then the usual setting for this pooled connection.
+    db.session.execute(text("PRAGMA synchronous=OFF"))
+    try:
+        return _reindex_all(progress, postgres=False)
+    finally:
+        db.session.rollback()  # nothing is pending after a success; after a failure, unlock
+        db.session.execute(text("PRAGMA synchronous=NORMAL"))
+
+
+def _tokeniser() -> ProcessPoolExecutor | None:
+    """A second process for tokenising (not a thread: pure-Python tokenising would hold the
+    GIL that the database driver gives up while it writes). Started with ``spawn``, never
+    ``fork``: a rebuild may run inside a threaded server, where forking can deadlock."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _token_input(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only what tokenising reads, so less is pickled to the other process."""
+    return [{k: r[k] for k in ("title", "doc_number", "issuer_name", "body")} for r in rows]
+
+
+def _reindex_all(progress: Callable[[int], None] | None, *, postgres: bool) -> int:
     db.session.execute(text("DELETE FROM fts_search"))
     db.session.execute(delete(SearchEntry))
+    work = [(kind, list(db.session.scalars(select(model.id).order_by(model.id))))
+            for kind, (model, _, _) in _SOURCES.items()]
+    pool = _tokeniser() if sum(len(ids) for _, ids in work) >= PARALLEL_FROM else None
+    pending: tuple[list[int], Future[list[dict[str, str]]]] | None = None
     count = 0
-    for kind in KINDS:
-        model = _SOURCES[kind][0]
-        ids = list(db.session.scalars(select(model.id).order_by(model.id)))
-        for start in range(0, len(ids), _BATCH):
-            # One batch of objects at a time keeps memory flat (bodies are large).
-            batch = list(_entries(kind, ids[start : start + _BATCH]))
-            _write(kind, batch)
-            db.session.expunge_all()
-            count += len(batch)
-            if progress:
-                progress(len(batch))
+    try:
+        for kind, ids in work:
+            for start in range(0, len(ids), _REBUILD_BATCH):
+                # One batch of objects at a time keeps memory flat (bodies are large; two
+                # batches are in flight when tokenising runs beside the writes).
+                batch = list(_entries(kind, ids[start : start + _REBUILD_BATCH]))
+                tokens = pool.submit(_tokenised, _token_input(batch), postgres) if pool else None
+                # PostgreSQL's ids come from a sequence; SQLite's restart at 1 when empty.
+                new_ids = _insert_entries(kind, batch, None if postgres else count + 1)
+                db.session.expunge_all()
+                if tokens is None:
+                    _insert_fts(new_ids, _tokenised(batch, postgres))
+                else:  # write the previous batch while this one is being tokenised
+                    if pending:
+                        _insert_fts(pending[0], pending[1].result())
+                    pending = (new_ids, tokens)
+                count += len(batch)
+                if progress:
+                    progress(len(batch))
+        if pending:
+            _insert_fts(pending[0], pending[1].result())
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     db.session.commit()
-    if is_postgres():
+    if postgres:
         # Move the bulk of new entries out of the GIN pending lists (searched linearly on
         # every query until vacuum) and give the planner fresh statistics.
         db.session.execute(text(

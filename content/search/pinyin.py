@@ -31,8 +31,12 @@ def _char(ch: str) -> str:
     return plain(readings.split(",")[0]) if readings else ""
 
 
-def syllables(run: str) -> list[str]:
-    """One toneless syllable per character of a CJK run ("" where pypinyin has none)."""
+@functools.lru_cache(maxsize=16384)
+def syllables(run: str) -> tuple[str, ...]:
+    """One toneless syllable per character of a CJK run ("" where pypinyin has none).
+
+    Cached: issuers and 文号 words repeat on every document, and so do title phrases.
+    """
     out: list[str] = []
     i = 0
     while i < len(run):
@@ -45,7 +49,7 @@ def syllables(run: str) -> list[str]:
         else:
             out.append(_char(run[i]))
             i += 1
-    return out
+    return tuple(out)
 
 
 def index_columns(text: str) -> tuple[str, str]:

@@ -11,12 +11,14 @@ from typing import Any
 
 from sqlalchemy import text
 
+from content.search.models import FILTER_INDEX
 from content.search.pinyin import query_alternatives
 from content.search.tokenize import Term, phrase_terms, query_parts, runs
 from hall.extensions import db
 
 TEXT_COLUMNS = ("title", "doc_number", "issuer", "body")
-TITLE_TEXT = ("title",)
+#: The first tier: a hit in the title or the 文号 (someone typing a 文号 wants that document).
+TITLE_TEXT = ("title", "doc_number")
 INITIAL_COLUMNS = ("title_pyi", "meta_pyi")
 FULL_COLUMNS = ("title_py", "meta_py")
 #: bm25 weights per column (same order as the FTS5 table's columns).
@@ -101,6 +103,8 @@ def pg_condition(parsed: ParsedQuery, params: dict[str, Any], *, title_only: boo
     for n, part in enumerate(parsed.parts):
         params[f"q{n}w"] = tsquery_literal(part.words)
         alts = [f"f.{text_col} @@ CAST(:q{n}w AS tsquery)"]
+        if title_only:
+            alts.append(f"f.doc_number @@ CAST(:q{n}w AS tsquery)")
         if part.initials:
             params[f"q{n}i"] = tsquery_literal(part.initials)
             alts.append(f"f.{init_col} @@ CAST(:q{n}i AS tsquery)")
@@ -131,16 +135,47 @@ _ENTRY_COLUMNS = ("e.id, e.kind, e.object_id, e.title, e.doc_number, e.issuer_na
 #: of by relevance: scoring every hit of a very common word costs tens of milliseconds, and
 #: among thousands of equally good hits the newest are the useful ones.
 RANK_UP_TO = 1000
+#: Filter parameters (see ``content.search._filter_sql``) that leave a small share of entries.
+SELECTIVE_FILTERS = frozenset({"f_cat", "f_issuer", "f_year"})
 
 
 @dataclass
 class _Tier:
-    source: str  # FROM ... WHERE ... (without filters)
+    source: str  # FROM ... WHERE ... (the filters are appended)
     score: str  # ascending = better
     params: dict[str, Any]
+    key: str = "e.id"  # the entry id in ``source``
 
 
-def _tiers(parsed: ParsedQuery) -> tuple[_Tier, _Tier, _Tier]:
+def _sqlite_source(filtered: bool) -> tuple[str, str]:
+    """(FROM ... WHERE, id column) over FTS5; the entry table is joined only to filter.
+
+    CROSS JOIN keeps SQLite on the FTS5 side first; ``INDEXED BY`` makes it look each match
+    up in the narrow covering index rather than the wide rows (3-4× faster for common words).
+    """
+    if not filtered:
+        return "FROM fts_search WHERE fts_search MATCH :m", "fts_search.rowid"
+    hint = f" INDEXED BY {FILTER_INDEX}" if _has_filter_index() else ""
+    return (f"FROM fts_search CROSS JOIN search_entry e{hint} ON e.id = fts_search.rowid "
+            "WHERE fts_search MATCH :m", "fts_search.rowid")
+
+
+_FILTER_INDEX_SEEN: dict[str, bool] = {}
+
+
+def _has_filter_index() -> bool:
+    """Whether this database has the covering index (a database made before it has not)."""
+    url = str(db.engine.url)
+    found = _FILTER_INDEX_SEEN.get(url)
+    if found is None:
+        found = bool(db.session.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :n"),
+            {"n": FILTER_INDEX}).first())
+        _FILTER_INDEX_SEEN[url] = found
+    return found
+
+
+def _tiers(parsed: ParsedQuery, filtered: bool) -> tuple[_Tier, _Tier, _Tier]:
     """(title hits, other hits, all hits): the second excludes the first."""
     if db.engine.dialect.name == "postgresql":
         params: dict[str, Any] = {}
@@ -154,36 +189,32 @@ def _tiers(parsed: ParsedQuery) -> tuple[_Tier, _Tier, _Tier]:
                     "OFFSET 0) m JOIN search_entry e ON e.id = m.id WHERE TRUE")
 
         title_score = " + ".join(
-            f"ts_rank(f.title, CAST(:q{n}w AS tsquery))" for n in range(len(parsed.parts)))
+            f"ts_rank(f.{column}, CAST(:q{n}w AS tsquery))"
+            for n in range(len(parsed.parts)) for column in ("title", "doc_number"))
         return (
             _Tier(source(title, f"-({title_score})"), "m.score", params),
             _Tier(source(f"({match}) AND NOT ({title})", f"-({pg_score(parsed)})"), "m.score",
                   params),
             _Tier(source(match, "0"), "", params),
         )
-    # CROSS JOIN keeps SQLite on the FTS5 side first even when a filter column has an index.
-    base = ("FROM fts_search CROSS JOIN search_entry e ON e.id = fts_search.rowid "
-            "WHERE fts_search MATCH :m")
+    base, key = _sqlite_source(filtered)
     score = f"bm25(fts_search, {BM25_WEIGHTS})"
     title = fts5_expression(parsed, title_only=True)
     everything = fts5_expression(parsed)
     rest = f"({everything}) NOT ({title})"
-    return (_Tier(base, score, {"m": title}), _Tier(base, score, {"m": rest}),
-            _Tier(base, "", {"m": everything}))
+    return (_Tier(base, score, {"m": title}, key), _Tier(base, score, {"m": rest}, key),
+            _Tier(base, "", {"m": everything}, key))
 
 
 def _count(tier: _Tier, where: str, params: dict[str, Any]) -> int:
-    source = tier.source
-    if not where and "fts_search MATCH" in source:  # no filter: the join is not needed
-        source = "FROM fts_search WHERE fts_search MATCH :m"
-    sql = f"SELECT COUNT(*) {source}{where}"
+    sql = f"SELECT COUNT(*) {tier.source}{where}"
     return int(db.session.execute(text(sql), {**params, **tier.params}).scalar() or 0)
 
 
 def _page(tier: _Tier, order: str, where: str, params: dict[str, Any], limit: int,
           offset: int) -> list[int]:
     """Entry ids only: sorting narrow rows is what keeps common words fast."""
-    sql = f"SELECT e.id {tier.source}{where} ORDER BY {order} LIMIT :lim OFFSET :off"
+    sql = f"SELECT {tier.key} {tier.source}{where} ORDER BY {order} LIMIT :lim OFFSET :off"
     values = {**params, **tier.params, "lim": limit, "off": offset}
     return list(db.session.execute(text(sql), values).scalars())
 
@@ -204,21 +235,32 @@ def run(parsed: ParsedQuery, filter_sql: str, params: dict[str, Any], limit: int
     """(total, rows) for a non-empty query: title hits first, then the rest."""
     where = f" AND {filter_sql}" if filter_sql else ""
     postgres = db.engine.dialect.name == "postgresql"
+    joined = bool(filter_sql)
+    if not postgres and SELECTIVE_FILTERS.intersection(params):
+        # A category, issuer or year leaves a few thousand entries, found in their own index:
+        # testing each match against that set costs half of looking every match up.
+        where = f" AND +fts_search.rowid IN (SELECT e.id FROM search_entry e WHERE {filter_sql})"
+        joined = False
     if postgres:
         # The planner cannot see that ``@@`` on a body means detoasting it, and picks a
         # sequential scan for common words (several times slower than the GIN bitmaps).
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
     try:
-        title, rest, everything = _tiers(parsed)
-        title_total = _count(title, where, params)
-        rest_total = _count(everything, where, params) - title_total
+        title, rest, everything = _tiers(parsed, joined)
+        total = _count(everything, where, params)
+        title_total = _count(title, where, params) if total else 0  # no hit: no second count
+        rest_total = total - title_total
         rows: list[int] = []
-        newest = "e.id DESC" if postgres else "fts_search.rowid DESC"
+        newest = f"{title.key} DESC"
         if offset < title_total:
-            order = f"{title.score}, e.id DESC" if title_total <= RANK_UP_TO else newest
+            order = f"{title.score}, {newest}" if title_total <= RANK_UP_TO else newest
             rows = _page(title, order, where, params, limit, offset)
+        if not title_total and not postgres:
+            # No title hits: "all but the title hits" is all, without evaluating the title
+            # expression again (nor bm25's per-phrase passes over it).
+            rest = _Tier(everything.source, rest.score, everything.params, everything.key)
         if len(rows) < limit and rest_total:
-            order = f"{rest.score}, e.id DESC" if rest_total <= RANK_UP_TO else newest
+            order = f"{rest.score}, {newest}" if rest_total <= RANK_UP_TO else newest
             rows += _page(rest, order, where, params, limit - len(rows),
                           max(0, offset - title_total))
     finally:

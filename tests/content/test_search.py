@@ -11,6 +11,7 @@ from flask import Flask
 from content.corpus import corpus_bundle
 from content.models import Agency, Category, Interpretation, Notice, Policy, ServiceGuide, Validity
 from content.search import SearchFilters, reindex_all, search
+from content.search import index as search_index
 from content.services import agency_named, apply_fields, delete, save
 from content.transfer import import_bundle
 from hall.extensions import db
@@ -71,6 +72,17 @@ def test_doc_number_queries(app: Flask) -> None:
     assert titles("国务院令第711号") == ["政府信息公开条例"]
     page = search("〔2022〕12号")
     assert page.hits[0].doc_number == "赣市府发〔2022〕12号"
+
+
+def test_doc_number_hit_ranks_before_bodies_that_cite_it(app: Flask) -> None:
+    for n in range(3):
+        make_policy(f"条例解读之{n}", "根据国务院令第711号，" * (n + 5) + "公开申请。")
+    make_policy("中华人民共和国政府信息公开条例", "第一条 为了保障……" * 200,
+                doc_number="国务院令第711号", issuer="国务院")
+    for query in ("国务院令第711号", "711", "第711号"):
+        found = titles(query)
+        assert found[0] == "中华人民共和国政府信息公开条例", (query, found)
+        assert len(found) == 4
 
 
 def test_issuer_name_is_searchable(app: Flask) -> None:
@@ -216,3 +228,54 @@ def test_imported_bundle_is_indexed(app: Flask) -> None:
     assert page.total >= 1
     assert page.hits[0].doc_number == first["doc_number"]
     assert search("").total == 30
+
+
+def test_filtered_tiers_totals_and_pages_agree_with_unfiltered(app: Flask) -> None:
+    # Filtered searches take another path (a join through the covering index): the same
+    # hits, title tier first, totals right, pages that join up across the two tiers.
+    for n in range(6):
+        year = 2021 + n % 2
+        make_policy(f"住房补贴办法第{n}号", "发放标准", issued_on=dt.date(year, 1, 1 + n))
+        make_policy(f"发放标准第{n}号", "住房补贴按月发放", issued_on=dt.date(year, 2, 1 + n))
+    everything = search("住房补贴", limit=50)
+    assert everything.total == 12
+    assert all("住房补贴" in h.title for h in everything.hits[:6])
+    assert not any("住房补贴" in h.title for h in everything.hits[6:])
+    page = search("住房补贴", SearchFilters(year=2022), limit=50)
+    assert page.total == 6
+    assert [h.title for h in page.hits] == [
+        h.title for h in everything.hits if h.issued_on and h.issued_on.year == 2022]
+    first = search("住房补贴", SearchFilters(year=2022), limit=2, offset=2)
+    second = search("住房补贴", SearchFilters(year=2022), limit=2, offset=4)
+    assert [h.title for h in first.hits + second.hits] == [h.title for h in page.hits[2:6]]
+    assert search("住房补贴", SearchFilters(year=2022, validity="有效")).total == 6
+    assert search("住房补贴", SearchFilters(year=2022, validity="废止")).total == 0
+
+
+def test_changes_after_a_full_rebuild_are_indexed(app: Flask) -> None:
+    make_policy("城市供水价格调整", "水价")
+    make_policy("城市燃气价格调整", "气价")
+    assert reindex_all() == 2
+    added = make_policy("城市公交票价调整", "票价")
+    assert sorted(titles("价格调整")) == ["城市供水价格调整", "城市燃气价格调整"]
+    assert titles("票价") == ["城市公交票价调整"]
+    added.title = "城市公交线路调整"
+    save(added)
+    assert titles("票价") == ["城市公交线路调整"]
+    assert search("调整").total == 3
+    assert reindex_all() == 3
+    assert search("调整").total == 3
+
+
+def test_large_rebuild_tokenises_in_a_second_process(app: Flask, monkeypatch: Any) -> None:
+    # Small batches and no threshold take the pipelined path on a handful of documents.
+    monkeypatch.setattr(search_index, "_REBUILD_BATCH", 2)
+    monkeypatch.setattr(search_index, "PARALLEL_FROM", 0)
+    for n, word in enumerate(["供水", "燃气", "公交", "𠮷安", "〇号"]):
+        make_policy(f"城市{word}价格调整", f"第{n}批", doc_number=f"赣府发〔2022〕{n + 1}号")
+    assert reindex_all() == 5
+    assert search("价格调整").total == 5
+    assert titles("燃气") == ["城市燃气价格调整"]
+    assert titles("〔2022〕4号") == ["城市𠮷安价格调整"]
+    assert titles("csgj") == ["城市公交价格调整"]
+    assert search("第3批").total == 1

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from content.search.index import tsvector_literal
-from content.search.pinyin import index_columns, query_alternatives, segment, title_marks
+from content.search.pinyin import (
+    index_columns,
+    query_alternatives,
+    segment,
+    syllables,
+    title_marks,
+)
 from content.search.query import parse, tsquery_literal
-from content.search.tokenize import Term, index_tokens, phrase_terms, query_parts, runs
+from content.search.tokenize import (
+    Term,
+    index_tokens,
+    normalise,
+    phrase_terms,
+    query_parts,
+    runs,
+)
 
 
 def test_cjk_runs_become_bigrams_plus_last_character() -> None:
@@ -84,3 +99,31 @@ def test_tsquery_literal_quotes_every_token() -> None:
 def test_tsvector_literal_keeps_positions_and_gaps_between_fields() -> None:
     assert tsvector_literal(["政府", "府信"], ["政府"]) == "'政府':1,13 '府信':2"
     assert tsvector_literal(["a'b"]) == "'a''b':1"
+
+
+def test_normalise_agrees_with_nfkc_on_mixed_text() -> None:
+    # The fast path maps full-width forms itself; it must give exactly what NFKC gives.
+    samples = ["关于做好２０２２年ＧＤＰ统计工作的通知（试行）……", "〔２０２２〕１２号　第Ⅳ条",
+               "ｶﾀｶﾅ ﬁle ①② ㈠ Å", "𠮷野家〇号：（）〔〕", "Ａ\u0301ｂｃ", ""]
+    for text in samples:
+        assert normalise(text) == unicodedata.normalize("NFKC", text).lower()
+
+
+def test_index_tokens_match_the_plain_definition() -> None:
+    def reference(text: str) -> list[str]:
+        out: list[str] = []
+        for is_cjk, run in runs(normalise(text)):
+            out.extend([run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+                       if is_cjk else [run])
+        return out
+
+    text = "国务院令第711号：《政府信息公开条例》第十条，〔2019〕3号；一 二三 ab12 𠮷"
+    assert index_tokens(text) == reference(text)
+    assert index_tokens("") == [] and index_tokens("：，") == []
+    assert index_tokens("政") == ["政"]
+
+
+def test_syllables_are_cached_but_stay_right() -> None:
+    assert syllables("银行") == ("yin", "hang")
+    assert syllables("银行") == ("yin", "hang")
+    assert syllables("𠮷") == ("",) or syllables("𠮷")[0].isalpha()
