@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from content.transfer import (
     CSV_SECTIONS,
@@ -20,7 +21,6 @@ from content.transfer import (
     import_bundle,
     load_file,
 )
-from content.transfer_rows import _
 
 content_cli = AppGroup("content", help="Import, export and reindex published content.")
 

@@ -18,11 +18,11 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from content.models import Policy
 from content.transfer import SECTIONS, ImportRejected, ImportReport, import_bundle
-from content.transfer_rows import _
 from hall.extensions import db
 
 DATA_DIR = Path(__file__).parent / "data"

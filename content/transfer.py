@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -33,7 +34,7 @@ from content.models import (
 from content.services import announce_changed, apply_fields
 from content.transfer_checks import CHECKS, check_category_parent
 from content.transfer_export import CSV_SECTIONS, export_bundle, export_csv
-from content.transfer_rows import SECTION_LABELS, SECTIONS, Known, RowChecker, RowError, _
+from content.transfer_rows import SECTION_LABELS, SECTIONS, Known, RowChecker, RowError
 from hall.extensions import db
 
 __all__ = ["CSV_SECTIONS", "SECTIONS", "ImportRejected", "ImportReport", "RowError",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import gettext as _
+
 from content.models import (
     Agency,
     Attachment,
@@ -21,7 +23,7 @@ from content.models import (
     ServiceGuide,
     Validity,
 )
-from content.transfer_rows import Known, RowChecker, _
+from content.transfer_rows import Known, RowChecker
 
 AGENCY_KINDS = ("government", "department", "town")
 CHANNELS = ("政府网站", "政府公报", "两微一端", "发布会/听证会", "广播电视", "纸质媒体",

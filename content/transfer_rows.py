@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, has_request_context
-from flask_babel import force_locale, gettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 #: Bundle sections in the order they are written (references point backwards).
@@ -46,19 +45,6 @@ _LIST_SPLIT = re.compile(r"[；;]")
 _MATERIAL = re.compile(r"^(.+?)\s*[×xX*＊]\s*(\d+)\s*$")
 
 
-def _(msgid: str, **values: Any) -> str:
-    """``gettext`` (outside a request ``hall.i18n`` picks the default locale)."""
-    return gettext(msgid, **values)
-
-
-def text(lazy: Any) -> str:
-    """A lazy string's text, also outside a request (see :func:`_`)."""
-    if has_request_context():
-        return str(lazy)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return str(lazy)
-
-
 @dataclass(frozen=True)
 class RowError:
     """One fault: ``row`` is 1-based within its section (0 = the file or section itself)."""
@@ -71,7 +57,7 @@ class RowError:
     def __str__(self) -> str:
         if self.section not in SECTION_LABELS:
             return self.message
-        return f"〔{text(SECTION_LABELS[self.section])}〕{self.message}"
+        return f"〔{SECTION_LABELS[self.section]}〕{self.message}"
 
 
 @dataclass
@@ -90,7 +76,7 @@ def length_of(column: Any) -> int | None:
 
 
 def label(key: str) -> str:
-    return text(FIELD_LABELS.get(key, key))
+    return str(FIELD_LABELS.get(key, key))
 
 
 class RowChecker:
