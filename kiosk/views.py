@@ -91,7 +91,6 @@ def _kiosk_context() -> dict[str, Any]:
     return {
         "hall_name": config["HALL_NAME"],
         "elder": bool(session.get(ELDER_KEY)),
-        "lang": session.get(LANG_KEY, config["BABEL_DEFAULT_LOCALE"]),
         "idle_seconds": int(config.get("KIOSK_IDLE_SECONDS", 90)),
         "idle_warning_seconds": int(config.get("KIOSK_IDLE_WARNING_SECONDS", 15)),
         "here": request.full_path.rstrip("?"),
