@@ -8,13 +8,14 @@ from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from content.models import Validity
 from content.search import MAX_LIMIT, SearchFilters, SearchHit, search
 from content.search.index import KINDS
 from kiosk.pages import hit_url
 
 bp = Blueprint("kiosk_api", __name__, url_prefix="/api")
 
-VALIDITIES = ("有效", "失效", "废止")
+VALIDITIES = tuple(v.value for v in Validity)
 
 
 class BadParameter(ValueError):
