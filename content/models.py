@@ -33,9 +33,33 @@ def _str_enum(enum_class: type[enum.StrEnum]) -> Enum:
                 values_callable=lambda e: [m.value for m in e])
 
 
+class PubStatus(enum.StrEnum):
+    """Where an item is in its life: only ``published`` items reach citizens and screens.
+
+    ``scheduled`` becomes ``published`` at ``publish_at``; ``published`` becomes ``withdrawn``
+    at ``expire_at`` (see ``content.schedule``).
+    """
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
 class _Stamped:
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class _Published(_Stamped):
+    """Publication state shared by policies, interpretations, guides and notices."""
+
+    status: Mapped[PubStatus] = mapped_column(
+        _str_enum(PubStatus), default=PubStatus.PUBLISHED,
+        server_default=PubStatus.PUBLISHED.value, index=True,
+    )
+    publish_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expire_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Agency(db.Model):  # type: ignore[name-defined]
@@ -73,7 +97,7 @@ class Category(db.Model):  # type: ignore[name-defined]
         return 1 if self.parent_id is None else 2
 
 
-class Policy(_Stamped, db.Model):  # type: ignore[name-defined]
+class Policy(_Published, db.Model):  # type: ignore[name-defined]
     """A policy document (政策文件) as published."""
 
     __tablename__ = "policy"
@@ -88,9 +112,16 @@ class Policy(_Stamped, db.Model):  # type: ignore[name-defined]
     validity: Mapped[Validity] = mapped_column(_str_enum(Validity), default=Validity.VALID)
     summary: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")  # sanitized on the way in
+    # What the editor typed (Markdown, raw HTML allowed); body_html is rendered from it.
+    body_md: Mapped[str] = mapped_column(Text, default="", server_default="")
     source_url: Mapped[str] = mapped_column(String(500), default="")
+    # The policy that replaces this one (shown on 失效 / 废止 policies).
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("policy.id", ondelete="SET NULL"), index=True
+    )
 
     issuer: Mapped[Agency] = relationship()
+    replaced_by: Mapped[Policy | None] = relationship(remote_side="Policy.id")
     category: Mapped[Category | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="policy", cascade="all, delete-orphan", order_by="Attachment.id"
@@ -113,7 +144,7 @@ class Attachment(db.Model):  # type: ignore[name-defined]
     policy: Mapped[Policy] = relationship(back_populates="attachments")
 
 
-class Interpretation(_Stamped, db.Model):  # type: ignore[name-defined]
+class Interpretation(_Published, db.Model):  # type: ignore[name-defined]
     """A policy interpretation (政策解读): text, 图解 image or 短视频 video."""
 
     __tablename__ = "interpretation"
@@ -126,6 +157,7 @@ class Interpretation(_Stamped, db.Model):  # type: ignore[name-defined]
     )
     author: Mapped[str] = mapped_column(String(100), default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    body_md: Mapped[str] = mapped_column(Text, default="", server_default="")
     image: Mapped[str] = mapped_column(String(200), default="")  # media file name
     image_alt: Mapped[str] = mapped_column(Text, default="")
     video: Mapped[str] = mapped_column(String(200), default="")
@@ -134,7 +166,7 @@ class Interpretation(_Stamped, db.Model):  # type: ignore[name-defined]
     policy: Mapped[Policy | None] = relationship(back_populates="interpretations")
 
 
-class ServiceGuide(_Stamped, db.Model):  # type: ignore[name-defined]
+class ServiceGuide(_Published, db.Model):  # type: ignore[name-defined]
     """A service guide (办事指南): what to bring, the steps, where and when."""
 
     __tablename__ = "service_guide"
@@ -157,7 +189,7 @@ class ServiceGuide(_Stamped, db.Model):  # type: ignore[name-defined]
     category: Mapped[Category | None] = relationship()
 
 
-class Notice(_Stamped, db.Model):  # type: ignore[name-defined]
+class Notice(_Published, db.Model):  # type: ignore[name-defined]
     """A notice (通知公告) of the hall or an agency."""
 
     __tablename__ = "notice"
@@ -165,6 +197,7 @@ class Notice(_Stamped, db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
     body_html: Mapped[str] = mapped_column(Text, default="")
+    body_md: Mapped[str] = mapped_column(Text, default="", server_default="")
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     published_on: Mapped[dt.date] = mapped_column(Date)
     expires_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -190,3 +223,26 @@ class CatalogItem(db.Model):  # type: ignore[name-defined]
     tier: Mapped[str] = mapped_column(String(20), default="县级")  # 公开层级: 县级 / 乡级
 
     category: Mapped[Category] = relationship()
+
+
+class MediaFile(db.Model):  # type: ignore[name-defined]
+    """An uploaded image, video or document, kept under ``instance/media/uploads``.
+
+    The type is what the bytes are (checked on upload), not what the name or browser said.
+    """
+
+    __tablename__ = "media_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200), unique=True)  # under instance/media
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(20))  # image / video / document
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    thumbnail: Mapped[str] = mapped_column(String(200), default="")  # under instance/media
+    alt: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by: Mapped[str] = mapped_column(String(100), default="")
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
