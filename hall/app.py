@@ -13,7 +13,19 @@ from flask import Flask
 
 import content
 import kiosk
-from hall import calendar, errors, i18n, security, views
+from hall import (
+    audit_views,  # noqa: F401  (adds its routes to the staff blueprint)
+    auth,
+    calendar,
+    cli,
+    dashboard,
+    errors,
+    i18n,
+    security,
+    timefmt,
+    users,  # noqa: F401  (adds its routes to the staff blueprint)
+    views,
+)
 from hall.config import DEFAULTS, database_url, normalise_url
 from hall.extensions import db, migrate
 
@@ -43,8 +55,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
-    for module in (i18n, security, errors, calendar, views, content, kiosk):
+    features = (content, kiosk)
+    for module in (i18n, timefmt, security, errors, calendar, views, cli, dashboard, *features):
         module.init_app(app)
+    auth.init_app(app)  # last: every feature has added its staff routes and menu items
     return app
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import run_simple
+
+from hall import accounts, audit
+from hall.extensions import db
+from hall.models import Role
 
 ADDRESSES = [
     ("自助查询机 kiosk", "/kiosk/"),
@@ -41,3 +47,54 @@ def run_command(host: str, port: int) -> None:
     click.echo(f"  database: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
+
+
+staff_group = click.Group(
+    "staff", help="工作人员账户 Staff accounts: create the first admin, unlock an account.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("密码 Password", hide_input=True, confirmation_prompt=True))
+
+
+@staff_group.command("create-admin")
+@click.argument("username")
+@click.option("--name", "display_name", default="", help="姓名 Display name.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (for scripts).")
+@with_appcontext
+def create_admin(username: str, display_name: str, password_stdin: bool) -> None:
+    """Create an administrator account USERNAME; the password is asked for, never defaulted."""
+    if accounts.user_named(username) is not None:
+        raise click.ClickException(f"用户名已存在 username taken: {username}")
+    password = _read_password(password_stdin)
+    problems = accounts.password_problems(
+        password, username=username, min_length=current_app.config["STAFF_PASSWORD_MIN_LENGTH"])
+    if problems:
+        raise click.ClickException(" ".join(problems))
+    user = accounts.create_user(username, password, [Role.ADMIN], display_name=display_name)
+    audit.record("create", obj_type="staff_user", label=username, actor_name="命令行",
+                 new={"username": username, "roles": [Role.ADMIN.value]})
+    db.session.commit()
+    click.echo(f"已创建管理员 admin created: {user.username}")
+
+
+@staff_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+def unlock_command(username: str) -> None:
+    """Clear the failure count and lock of USERNAME."""
+    user = accounts.user_named(username)
+    if user is None:
+        raise click.ClickException(f"没有这个用户 no such user: {username}")
+    accounts.unlock(user)
+    audit.record("unlock", obj_type="staff_user", obj_id=user.id, label=username,
+                 actor_name="命令行")
+    db.session.commit()
+    click.echo(f"已解锁 unlocked: {username}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(staff_group)

@@ -25,6 +25,18 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     # Text-to-speech for read-aloud when the browser has no Chinese voice (espeak-ng).
     "TTS_COMMAND": "espeak-ng",
+    # Staff sign-in: lock after this many wrong passwords in a row, for this long; each failure
+    # in a row slows the answer by the delay (capped); sessions end after this much idleness.
+    "STAFF_LOGIN_MAX_FAILURES": 5,
+    "STAFF_LOCKOUT_MINUTES": 15,
+    "STAFF_FAILURE_DELAY_SECONDS": 1.0,
+    "STAFF_FAILURE_DELAY_MAX_SECONDS": 5.0,
+    "STAFF_SESSION_MINUTES": 30,
+    "STAFF_PASSWORD_MIN_LENGTH": 10,
+    # Networks (CIDR) allowed to open /staff, e.g. ["127.0.0.1/32", "10.20.0.0/16"]; empty: any.
+    "STAFF_NETWORKS": [],
+    # CSRF tokens live as long as the session; staff sessions end on their own idle timeout.
+    "WTF_CSRF_TIME_LIMIT": None,
 }
 
 

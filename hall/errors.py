@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -14,7 +15,8 @@ log = logging.getLogger(__name__)
 def _message(code: int) -> str:
     messages = {
         400: _("您提交的内容有误，请检查后再试。"),
-        403: _("此页面需要工作人员权限。"),
+        401: _("请先登录。"),
+        403: _("您没有权限进行这个操作。"),
         404: _("没有找到这个页面，它可能已被移除。"),
         405: _("这个操作不被支持。"),
         413: _("上传的内容太大了。"),
@@ -26,8 +28,13 @@ def _message(code: int) -> str:
 def _render(error: HTTPException) -> tuple[Response | str, int]:
     code = error.code or 500
     message = _message(code)
-    if request.path.startswith("/api/"):
+    if isinstance(error, CSRFError):
+        message = _("页面已过期或来源不明，操作没有执行。请刷新页面后重试。")
+    if (request.path.startswith("/api/") or request.is_json
+            or request.accept_mimetypes.best == "application/json"):
         return jsonify(error=message, status=code), code
+    if request.path.startswith("/staff"):
+        return render_template("hall/staff/error.html", code=code, message=message), code
     return render_template("hall/error.html", code=code, message=message), code
 
 

@@ -1,8 +1,12 @@
-"""Response headers: a Content-Security-Policy that allows only the server's own origin."""
+"""Response headers (a Content-Security-Policy that allows only the server's own origin) and
+CSRF protection on every state-changing request (Flask-WTF: forms carry ``csrf_token``,
+scripts send the ``X-CSRFToken`` header read from ``<meta name="csrf-token">``)."""
 
 from __future__ import annotations
 
 from flask import Flask, Response
+
+from hall.extensions import csrf
 
 CSP = "; ".join(
     [
@@ -31,3 +35,4 @@ def _headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
+    csrf.init_app(app)

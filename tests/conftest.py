@@ -7,12 +7,12 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
@@ -22,6 +22,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from hall.app import create_app
 from hall.config import normalise_url
 from hall.extensions import db
+from hall.models import StaffUser
+from tests.staff_support import create_staff, login
 
 PG_URL = normalise_url(os.environ.get("DATABASE_URL", ""))
 USE_PG = PG_URL.startswith("postgresql")
@@ -78,6 +80,11 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+def _fresh_g() -> None:
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture
 def app(database_template: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
     instance = tmp_path / "instance"
@@ -91,6 +98,10 @@ def app(database_template: str, tmp_path: Path, app_config: dict[str, Any]) -> I
     }
     app = create_app(config)
     app.instance_path = str(instance)
+    # Each real request gets its own app context and ``g``; here the test's context is shared
+    # by every client request, so ``g`` is emptied first thing (a cached CSRF token or signed-in
+    # user must not leak from one request into the next).
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     with app.app_context():
         yield app
         db.session.remove()
@@ -100,6 +111,23 @@ def app(database_template: str, tmp_path: Path, app_config: dict[str, Any]) -> I
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[..., StaffUser]:
+    """``login_as(Role.EDITOR)``: a new account with those roles, signed in on ``client``."""
+    made = 0
+
+    def _login(*roles: str, username: str | None = None) -> StaffUser:
+        nonlocal made
+        made += 1
+        name = username or f"{'-'.join(roles) or 'staff'}{made}"
+        user = create_staff(name, *roles)
+        response = login(client, name)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _login
 
 
 @pytest.fixture

@@ -139,7 +139,10 @@ def set_elder(page: Any, base_url: str, on: bool = True) -> None:
     flag = "1" if on else "0"
     response = page.goto(f"{base_url}/kiosk/elder?on={flag}")
     if response is None or response.status >= 400:
-        posted = page.context.request.post(f"{base_url}/kiosk/elder", form={"on": flag})
+        page.goto(f"{base_url}/kiosk/")
+        token = page.get_attribute('meta[name="csrf-token"]', "content") or ""
+        posted = page.context.request.post(f"{base_url}/kiosk/elder", form={"on": flag},
+                                           headers={"X-CSRFToken": token})
         assert posted.ok, f"POST /kiosk/elder failed: {posted.status}"
         _problems[page].bad_status.clear()
     page.goto(f"{base_url}/kiosk/")

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from kiosk.qr import qr_svg
 from tests.kiosk.fixtures import GRAPHIC_FILE, make_sample_content
+from tests.staff_support import token_in
 
 
 class _Page(HTMLParser):
@@ -248,7 +249,12 @@ def test_guide_notice_and_catalog(client: FlaskClient, ids: dict[str, int]) -> N
 
 
 def test_elder_mode_is_a_server_side_preference(client: FlaskClient) -> None:
-    response = client.post("/kiosk/elder", data={"on": "1", "next": "/kiosk/catalog"})
+    refused = client.post("/kiosk/elder", data={"on": "1", "next": "/kiosk/catalog"})
+    assert refused.status_code == 400  # no CSRF token: nothing changes
+    assert 'class="elder"' not in client.get("/kiosk/").text
+    token = token_in(client.get("/kiosk/").text)
+    response = client.post("/kiosk/elder", data={"on": "1", "next": "/kiosk/catalog",
+                                                 "csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"] == "/kiosk/catalog"
     text = client.get("/kiosk/").text
     assert '<html lang="zh-CN" class="elder">' in text
@@ -270,7 +276,8 @@ def test_language_switch_and_safe_next(client: FlaskClient) -> None:
 
 
 def test_reset_forgets_the_last_person(client: FlaskClient) -> None:
-    client.post("/kiosk/elder", data={"on": "1"})
+    client.post("/kiosk/elder",
+                data={"on": "1", "csrf_token": token_in(client.get("/kiosk/").text)})
     client.get("/kiosk/lang/en")
     assert '<html lang="en" class="elder">' in client.get("/kiosk/").text
     response = client.get("/kiosk/reset")

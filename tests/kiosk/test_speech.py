@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from kiosk import speech
 from tests.kiosk.browser import ensure_speech
+from tests.staff_support import token_in
 
 ARTICLE_29 = (
     "第二十九条　公民、法人或者其他组织申请获取政府信息的，应当向行政机关的政府信息公开工作"
@@ -22,6 +23,20 @@ ARTICLE_29 = (
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                   reason="espeak-ng is not installed")
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A kiosk client that sends the page's CSRF token with every request, as readaloud.js does."""
+    kiosk = app.test_client()
+    kiosk.environ_base["HTTP_X_CSRFTOKEN"] = token_in(kiosk.get("/kiosk/").text)
+    return kiosk
+
+
+def test_speech_refuses_a_post_without_the_csrf_token(app: Flask) -> None:
+    response = app.test_client().post("/kiosk/speech", json={"text": "政府信息公开"})
+    assert response.status_code == 400
+    assert "页面已过期" in response.get_json()["error"]
 
 
 @pytest.fixture(autouse=True)

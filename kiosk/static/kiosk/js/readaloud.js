@@ -24,6 +24,12 @@ const DEFAULTS = {
 
 let styled = false;
 
+/** The session's CSRF token from the page's meta tag (the server refuses POSTs without it). */
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : '';
+}
+
 // The highlight lives in a constructed stylesheet (allowed by the CSP, unlike style="…"),
 // with :where() so the kiosk's own CSS can restyle it. Outline plus a marker: not colour only.
 function addStyles() {
@@ -193,7 +199,7 @@ class Reader {
   async fetchWav(piece) {
     const response = await fetch(this.url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken() },
       body: JSON.stringify({ text: piece }),
     });
     const type = response.headers.get('Content-Type') || '';
