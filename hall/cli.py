@@ -7,12 +7,14 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import run_simple
 
 from hall import accounts, audit
 from hall.extensions import db
-from hall.models import Role
+from hall.models import Role, StaffUser
 
 ADDRESSES = [
     ("自助查询机 kiosk", "/kiosk/"),
@@ -45,8 +47,19 @@ def run_command(host: str, port: int) -> None:
     for label, url in addresses(app, base):
         click.echo(f"  {label:<24} {url}")
     click.echo(f"  database: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
+    if not _has_staff():
+        click.echo("  尚无工作人员账户 no staff account yet — create the first administrator with:")
+        click.echo("    .venv/bin/gongkai staff create-admin admin")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
+
+
+def _has_staff() -> bool:
+    try:
+        return db.session.scalar(select(func.count(StaffUser.id))) != 0
+    except SQLAlchemyError:  # not migrated yet: say nothing rather than fail to start
+        db.session.rollback()
+        return True
 
 
 staff_group = click.Group(
