@@ -1,4 +1,5 @@
-"""``gongkai content import`` / ``export``: move published content in and out as files."""
+"""``gongkai content import`` / ``export``: move published content in and out as files;
+``gongkai content publish-due``: apply the publication schedule now."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from content.models import PubStatus
+from content.schedule import publish_due
 from content.transfer import (
     CSV_SECTIONS,
     SECTIONS,
@@ -67,6 +71,26 @@ def export_command(file: Path, fmt: str | None, section: tuple[str, ...]) -> Non
     file.write_text(json.dumps(bundle, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     count = sum(len(v) for v in bundle.values() if isinstance(v, list))
     click.echo(_("已导出 %(count)s 条到 %(file)s", count=count, file=str(file)))
+
+
+_KIND_LABELS = {"policy": _l("政策文件"), "interpretation": _l("政策解读"),
+                "guide": _l("办事指南"), "notice": _l("通知公告")}
+
+
+@content_cli.command("publish-due")
+def publish_due_command() -> None:
+    """发布已到发布时间的定时内容，撤回已过下线时间的内容，并列出改动。
+
+    网站收到访问时也会自动执行；无人访问时，可用 cron 每分钟运行一次。
+    """
+    changes = publish_due()
+    for change in changes:
+        kind = str(_KIND_LABELS.get(change.kind, change.kind))
+        action = _("已发布") if change.status is PubStatus.PUBLISHED else _("已撤回")
+        click.echo(_("%(action)s：%(kind)s #%(id)s《%(title)s》", action=action, kind=kind,
+                     id=change.object_id, title=change.title))
+    click.echo(_("共改动 %(count)s 条。", count=len(changes)) if changes
+               else _("没有到期的内容。"))
 
 
 def init_app(app: Flask) -> None:

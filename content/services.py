@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from content.models import Agency, Category, Interpretation, Notice, Policy, ServiceGuide
@@ -71,6 +72,12 @@ def announce_changed(objects: Iterable[Any]) -> None:
         if kind:
             by_kind.setdefault(kind, []).append(obj.id)
     for kind, ids in by_kind.items():
+        announce_ids(kind, ids)
+
+
+def announce_ids(kind: str, ids: list[int]) -> None:
+    """Send ``content_changed`` for committed objects known only by kind and id (bulk updates)."""
+    if ids:
         content_changed.send(None, kind=kind, ids=ids)
 
 
@@ -79,3 +86,28 @@ def kind_of(obj: Any) -> str:
         if isinstance(obj, model):
             return kind
     return ""
+
+
+def check_replacement(policy: Policy, replacement_id: int | None) -> list[str]:
+    """Why the policy ``replacement_id`` cannot replace ``policy``, as Chinese sentences.
+
+    Empty when it can (or when ``replacement_id`` is None: no replacement). Refused: the policy
+    itself, a policy that does not exist, and a link that would close a loop (the replacement
+    is already, directly or through others, replaced by ``policy``).
+    """
+    if replacement_id is None:
+        return []
+    if policy.id is not None and replacement_id == policy.id:
+        return [_("文件不能被它自己替代。")]
+    replacement = db.session.get(Policy, replacement_id)
+    if replacement is None:
+        return [_("所选的替代文件不存在。")]
+    seen: set[int] = set()
+    current: Policy | None = replacement
+    while current is not None and current.id not in seen:
+        if policy.id is not None and current.replaced_by_id == policy.id:
+            return [_("不能循环替代：《%(title)s》已经（直接或间接）被本文件替代。",
+                      title=replacement.title)]
+        seen.add(current.id)
+        current = current.replaced_by
+    return []

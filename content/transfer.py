@@ -32,9 +32,16 @@ from content.models import (
     ServiceGuide,
 )
 from content.services import announce_changed, apply_fields
-from content.transfer_checks import CHECKS, check_category_parent
+from content.transfer_checks import CHECKS, check_category_parent, check_replacement_loops
 from content.transfer_export import CSV_SECTIONS, export_bundle, export_csv
-from content.transfer_rows import SECTION_LABELS, SECTIONS, Known, RowChecker, RowError
+from content.transfer_rows import (
+    SECTION_LABELS,
+    SECTIONS,
+    Known,
+    PolicyKey,
+    RowChecker,
+    RowError,
+)
 from hall.extensions import db
 
 __all__ = ["CSV_SECTIONS", "SECTIONS", "ImportRejected", "ImportReport", "RowError",
@@ -147,9 +154,13 @@ def _check_bundle(bundle: Any, errors: list[RowError]) -> dict[str, list[dict[st
             for key, into in (("ref", known.policy_refs), ("title", known.policy_titles)):
                 if isinstance(data.get(key), str) and data[key].strip():
                     into.add(data[key].strip())
+            title, number = data.get("title"), data.get("doc_number") or ""
+            if isinstance(title, str) and title.strip() and isinstance(number, str):
+                known.policy_keys.add((title.strip(), number.strip()))
     cleaned: dict[str, list[dict[str, Any]]] = {}
     for section in SECTIONS:
         cleaned[section] = _check_section(section, sections[section], known, errors)
+    check_replacement_loops(known, errors)
     return cleaned
 
 
@@ -186,7 +197,13 @@ def _known_from_database() -> Known:
     parents = {c.id: c.code for c in db.session.scalars(select(Category))}
     for category in db.session.scalars(select(Category)):
         known.categories[category.code] = parents.get(category.parent_id)  # type: ignore[arg-type]
-    known.policy_titles.update(db.session.scalars(select(Policy.title)))
+    policies = db.session.execute(
+        select(Policy.id, Policy.title, Policy.doc_number, Policy.replaced_by_id)).all()
+    keys = {p.id: (p.title, p.doc_number or "") for p in policies}
+    known.policy_titles.update(title for title, _number in keys.values())
+    known.policy_keys.update(keys.values())
+    known.policy_links.update((keys[p.id], keys[p.replaced_by_id]) for p in policies
+                              if p.replaced_by_id in keys)
     return known
 
 
@@ -199,6 +216,8 @@ class _Writer:
         self.categories: dict[str, Category] = {}
         self.policy_refs: dict[str, Policy] = {}
         self.policy_titles: dict[str, Policy] = {}
+        self.policy_keys: dict[PolicyKey, Policy] = {}
+        self.replacing: list[tuple[Policy, PolicyKey | None]] = []
         self.written: list[Any] = []
 
     def write(self, rows: dict[str, list[dict[str, Any]]]) -> list[Any]:
@@ -215,6 +234,9 @@ class _Writer:
                     if "parent" in row:
                         parent = self.categories.get(row["parent"] or "")
                         self.categories[row["code"]].parent = parent
+            if section == "policies":
+                for policy, target in self.replacing:
+                    policy.replaced_by = self._policy(target) if target else None
             db.session.flush()
         return self.written
 
@@ -253,6 +275,8 @@ class _Writer:
         policy = self._count("policies", existing) or Policy(doc_number="")
         fields = self._resolve(row, "issuer", "issuer")
         attachments = fields.pop("attachments", None)
+        if "replaced_by" in fields:  # linked once every policy of the bundle exists
+            self.replacing.append((policy, fields.pop("replaced_by")))
         apply_fields(policy, fields)
         if attachments is not None:
             policy.attachments = [self._attachment(a) for a in attachments]
@@ -260,7 +284,14 @@ class _Writer:
         if row.get("ref"):
             self.policy_refs[row["ref"]] = policy
         self.policy_titles[policy.title] = policy
+        self.policy_keys[(policy.title, policy.doc_number or "")] = policy
         self.written.append(policy)
+
+    def _policy(self, key: PolicyKey) -> Policy | None:
+        """The policy of that (title, 文号): one of the bundle's, else the database's."""
+        return self.policy_keys.get(key) or db.session.scalar(
+            select(Policy).where(Policy.title == key[0], Policy.doc_number == key[1])
+            .order_by(Policy.id).limit(1))
 
     def _attachment(self, data: dict[str, Any]) -> Attachment:
         attachment = apply_fields(Attachment(), data)

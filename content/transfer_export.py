@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TextIO
 
@@ -24,21 +25,24 @@ from content.models import (
     Policy,
     ServiceGuide,
 )
+from content.schedule import HALL_ZONE
 from content.transfer_rows import SECTIONS
 from hall.extensions import db
 
 #: Sections that can be a CSV file (attachments are left out of policy CSVs).
 CSV_SECTIONS = SECTIONS
+PUBLICATION = ("status", "publish_at", "expire_at")
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "agencies": ("name", "kind", "region"),
     "categories": ("code", "name", "parent", "position"),
     "policies": ("ref", "title", "doc_number", "issuer", "category", "issued_on", "effective_on",
-                 "validity", "summary", "body_html", "source_url"),
+                 "validity", "summary", "body_html", "source_url", *PUBLICATION, "replaced_by"),
     "interpretations": ("ref", "policy", "title", "kind", "author", "body_html", "image",
-                        "image_alt", "video", "published_on"),
+                        "image_alt", "video", "published_on", *PUBLICATION),
     "guides": ("ref", "title", "agency", "category", "basis", "conditions", "materials", "steps",
-               "time_limit", "fee", "place", "hours", "phone"),
-    "notices": ("ref", "title", "agency", "body_html", "published_on", "expires_on"),
+               "time_limit", "fee", "place", "hours", "phone", *PUBLICATION),
+    "notices": ("ref", "title", "agency", "body_html", "published_on", "expires_on",
+                *PUBLICATION),
     "catalog": ("seq", "category", "content", "basis", "time_limit", "subject", "channels",
                 "audience", "mode", "tier"),
 }
@@ -50,6 +54,16 @@ def _day(value: dt.date | None) -> str | None:
 
 def _code(category: Category | None) -> str | None:
     return category.code if category else None
+
+
+def _moment(value: dt.datetime | None) -> str | None:
+    """ISO 8601 in Beijing time with its offset (``2026-12-01T09:00:00+08:00``)."""
+    return value.astimezone(HALL_ZONE).isoformat() if value else None
+
+
+def _publication(obj: Any) -> dict[str, Any]:
+    return {"status": obj.status.value, "publish_at": _moment(obj.publish_at),
+            "expire_at": _moment(obj.expire_at)}
 
 
 def _all(model: Any) -> list[Any]:
@@ -85,15 +99,25 @@ def _categories(refs: dict[int, str]) -> list[dict[str, Any]]:
 
 
 def _policies(refs: dict[int, str]) -> list[dict[str, Any]]:
+    policies = _all(Policy)
+    numbers = Counter(p.doc_number for p in policies)
+
+    def name(policy: Policy | None) -> str | None:
+        """How an import finds the replacing policy: its 文号 if no other has it, else title."""
+        if policy is None:
+            return None
+        unique = policy.doc_number and numbers[policy.doc_number] == 1
+        return policy.doc_number if unique else policy.title
+
     return [{
         "ref": refs[p.id], "title": p.title, "doc_number": p.doc_number,
         "issuer": p.issuer.name, "category": _code(p.category),
         "issued_on": _day(p.issued_on), "effective_on": _day(p.effective_on),
         "validity": p.validity.value, "summary": p.summary, "body_html": p.body_html,
-        "source_url": p.source_url,
+        "source_url": p.source_url, **_publication(p), "replaced_by": name(p.replaced_by),
         "attachments": [{"title": a.title, "filename": a.filename, "media_type": a.media_type}
                         for a in p.attachments],
-    } for p in _all(Policy)]
+    } for p in policies]
 
 
 def _interpretations(refs: dict[int, str]) -> list[dict[str, Any]]:
@@ -106,7 +130,7 @@ def _interpretations(refs: dict[int, str]) -> list[dict[str, Any]]:
             "ref": f"interpretation-{n}", "policy": policy, "title": i.title,
             "kind": i.kind.value, "author": i.author, "body_html": i.body_html,
             "image": i.image, "image_alt": i.image_alt, "video": i.video,
-            "published_on": _day(i.published_on),
+            "published_on": _day(i.published_on), **_publication(i),
         })
     return out
 
@@ -117,6 +141,7 @@ def _guides(refs: dict[int, str]) -> list[dict[str, Any]]:
         "category": _code(g.category), "basis": g.basis, "conditions": g.conditions,
         "materials": list(g.materials), "steps": list(g.steps), "time_limit": g.time_limit,
         "fee": g.fee, "place": g.place, "hours": g.hours, "phone": g.phone,
+        **_publication(g),
     } for n, g in enumerate(_all(ServiceGuide), start=1)]
 
 
@@ -124,7 +149,7 @@ def _notices(refs: dict[int, str]) -> list[dict[str, Any]]:
     return [{
         "ref": f"notice-{n}", "title": x.title, "agency": x.agency.name if x.agency else None,
         "body_html": x.body_html, "published_on": _day(x.published_on),
-        "expires_on": _day(x.expires_on),
+        "expires_on": _day(x.expires_on), **_publication(x),
     } for n, x in enumerate(_all(Notice), start=1)]
 
 

@@ -1,7 +1,8 @@
 """Row checks for content bundles: every field of every row, with a Chinese reason per fault.
 
 Pure apart from the translations: the caller hands in what the database already holds
-(:class:`Known`), so a whole bundle is judged before anything is written.
+(:class:`Known`), so a whole bundle is judged before anything is written. Times are ISO 8601
+(``content.schedule.parse_time``: an offset, or none for Beijing time).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from content.schedule import parse_time
 
 #: Bundle sections in the order they are written (references point backwards).
 SECTIONS = ("agencies", "categories", "policies", "interpretations", "guides", "notices",
@@ -38,6 +41,8 @@ FIELD_LABELS = {
     "phone": _l("咨询电话"), "expires_on": _l("截止日期"), "seq": _l("序号"),
     "content": _l("公开内容"), "subject": _l("公开主体"), "channels": _l("公开渠道"),
     "audience": _l("公开对象"), "mode": _l("公开方式"), "tier": _l("公开层级"),
+    "status": _l("发布状态"), "publish_at": _l("发布时间"), "expire_at": _l("下线时间"),
+    "replaced_by": _l("替代文件"),
 }
 MAX_INT = 2**31 - 1  # INTEGER columns on PostgreSQL
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -60,6 +65,10 @@ class RowError:
         return f"〔{SECTION_LABELS[self.section]}〕{self.message}"
 
 
+#: A policy as an import names it: (title, 文号); the pair an import updates by.
+PolicyKey = tuple[str, str]
+
+
 @dataclass
 class Known:
     """What references may point at: the database's names plus the bundle's own."""
@@ -68,6 +77,25 @@ class Known:
     categories: dict[str, str | None] = field(default_factory=dict)  # code -> parent code
     policy_titles: set[str] = field(default_factory=set)
     policy_refs: set[str] = field(default_factory=set)
+    policy_keys: set[PolicyKey] = field(default_factory=set)
+    #: replaced-by links already in the database
+    policy_links: dict[PolicyKey, PolicyKey] = field(default_factory=dict)
+    #: replaced-by links the bundle sets: policy -> (its row, the replacement or None)
+    replacing: dict[PolicyKey, tuple[int, PolicyKey | None]] = field(default_factory=dict)
+    _by_name: dict[tuple[int, str], list[PolicyKey]] | None = field(default=None, repr=False)
+
+    def policies_named(self, name: str) -> list[PolicyKey]:
+        """Policies a ``replaced_by`` value names: by 文号 first, else by exact title.
+
+        Indexed on first use, once every policy key (database and bundle) is known.
+        """
+        if self._by_name is None:
+            self._by_name = {}
+            for key in sorted(self.policy_keys):
+                self._by_name.setdefault((0, key[1]), []).append(key)
+                self._by_name.setdefault((1, key[0]), []).append(key)
+        by_number = self._by_name.get((0, name), []) if name else []
+        return by_number or self._by_name.get((1, name), [])
 
 
 def length_of(column: Any) -> int | None:
@@ -151,6 +179,21 @@ class RowChecker:
                 parsed = None
         if parsed is None:
             self.bad(key, value, _("不是有效日期（应为 YYYY-MM-DD）"))
+            return None
+        self.clean[key] = parsed
+        return parsed
+
+    def moment(self, key: str) -> dt.datetime | None:
+        """An ISO 8601 date-time, kept as aware UTC; without an offset it is Beijing time."""
+        value = self._raw(key, False)
+        if value is None:
+            if key in self.data:
+                self.clean[key] = None
+            return None
+        parsed = parse_time(value) if isinstance(value, str) else None
+        if parsed is None:
+            self.bad(key, value, _("不是有效时间（应为 ISO 8601，如 2026-12-01T09:00+08:00；"
+                                   "不写时区的按北京时间）"))
             return None
         self.clean[key] = parsed
         return parsed

@@ -157,7 +157,7 @@ def _(msgid: str, **values: Any) -> str:
 @click.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the search index from all published content."""
+    """Rebuild the search index from all published content (drafts and withdrawn items stay out)."""
     started = time.perf_counter()
     with click.progressbar(length=total_objects(), label=_("重建检索索引")) as bar:
         progress: Callable[[int], None] = bar.update

@@ -1,5 +1,8 @@
 """Writing the index: content objects → ``search_entry`` rows + their ``fts_search`` tokens.
 
+Only ``published`` objects are indexed: an object changed into any other state loses its
+entry, so searching needs no join or status filter at query time.
+
 The same pre-tokenised text goes to FTS5 columns on SQLite and to ``tsvector`` literals on
 PostgreSQL (cast, not ``to_tsvector``, so no parser or locale can re-split the tokens).
 """
@@ -15,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import selectinload
 
-from content.models import Interpretation, Notice, Policy, ServiceGuide
+from content.models import Interpretation, Notice, Policy, PubStatus, ServiceGuide
 from content.sanitize import plain_text
 from content.search.models import SearchEntry
 from content.search.pinyin import index_columns
@@ -115,8 +118,10 @@ KINDS = tuple(_SOURCES)
 
 
 def _entries(kind: str, ids: list[int]) -> Iterator[dict[str, Any]]:
+    """Index rows of those of ``ids`` that are published (the others get none)."""
     model, convert, options = _SOURCES[kind]
-    stmt = select(model).options(*options).order_by(model.id).where(model.id.in_(ids))
+    stmt = (select(model).options(*options).order_by(model.id)
+            .where(model.id.in_(ids), model.status == PubStatus.PUBLISHED))
     for obj in db.session.scalars(stmt):
         row = convert(obj)
         row["year"] = row["issued_on"].year if row["issued_on"] else None
@@ -233,7 +238,8 @@ def _write(kind: str, rows: list[dict[str, Any]]) -> None:
 
 
 def index_objects(kind: str, ids: list[int]) -> None:
-    """Upsert the entries of these objects (gone objects are removed), then commit."""
+    """Upsert the entries of these objects, then commit; objects that are gone or not
+    published (draft, scheduled, withdrawn) lose their entries."""
     if kind not in _SOURCES or not ids:
         return
     for start in range(0, len(ids), _BATCH):  # an import announces thousands at once
@@ -289,7 +295,8 @@ def _token_input(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _reindex_all(progress: Callable[[int], None] | None, *, postgres: bool) -> int:
     db.session.execute(text("DELETE FROM fts_search"))
     db.session.execute(delete(SearchEntry))
-    work = [(kind, list(db.session.scalars(select(model.id).order_by(model.id))))
+    work = [(kind, list(db.session.scalars(select(model.id).where(
+                model.status == PubStatus.PUBLISHED).order_by(model.id))))
             for kind, (model, _, _) in _SOURCES.items()]
     pool = _tokeniser() if sum(len(ids) for _, ids in work) >= PARALLEL_FROM else None
     pending: tuple[list[int], Future[list[dict[str, str]]]] | None = None
@@ -336,8 +343,9 @@ def _reindex_all(progress: Callable[[int], None] | None, *, postgres: bool) -> i
 
 
 def total_objects() -> int:
-    """How many objects a full rebuild will index (for a progress bar)."""
+    """How many objects a full rebuild will index (for a progress bar): the published ones."""
     return sum(
-        db.session.scalar(select(db.func.count()).select_from(model)) or 0
+        db.session.scalar(select(db.func.count()).select_from(model).where(
+            model.status == PubStatus.PUBLISHED)) or 0
         for model, _, _ in _SOURCES.values()
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -318,3 +319,117 @@ def test_foreign_format_and_wrong_section_types(app: Flask) -> None:
     assert "不是本系统的内容文件" in rejected({"format": "other", "policies": []})[0].message
     errors = rejected({"policies": {"title": "不是列表"}, "notices": ["一行文字"]})
     assert [(e.section, e.row) for e in errors] == [("policies", 0), ("notices", 1)]
+
+
+def with_publication() -> dict[str, Any]:
+    """The good bundle with a schedule, a withdrawn notice and a replaced-by link."""
+    bundle = good()
+    old, new = bundle["policies"][1], bundle["policies"][0]
+    old["replaced_by"] = new["doc_number"]
+    new["status"] = "scheduled"
+    new["publish_at"] = "2030-01-01 09:00"  # naive: Beijing time
+    new["expire_at"] = "2031-01-01T00:00:00Z"
+    bundle["notices"][0]["status"] = "已撤回"  # the Chinese name is accepted too
+    bundle["guides"][0]["status"] = "draft"
+    return bundle
+
+
+def test_publication_state_and_replaced_by_round_trip(app: Flask) -> None:
+    import_bundle(with_publication())
+    old = db.session.scalar(select(Policy).where(Policy.validity == Validity.EXPIRED))
+    new = db.session.scalar(select(Policy).where(Policy.doc_number == "国务院令第711号"))
+    assert old.replaced_by == new and old.status.value == "published"  # absent: published
+    assert new.status.value == "scheduled"
+    assert new.publish_at == dt.datetime(2030, 1, 1, 1, tzinfo=dt.UTC)
+    assert new.expire_at == dt.datetime(2031, 1, 1, tzinfo=dt.UTC)
+    assert {n.status.value for n in db.session.scalars(select(Notice))} == {
+        "withdrawn", "published"}
+    first = export_bundle()
+    policies = {p["title"]: p for p in first["policies"]}
+    assert policies[old.title]["replaced_by"] == "国务院令第711号"
+    assert policies[new.title]["publish_at"] == "2030-01-01T09:00:00+08:00"
+    assert policies[new.title]["expire_at"] == "2031-01-01T08:00:00+08:00"
+    assert first["guides"][0]["status"] == "draft"
+    wipe()
+    import_bundle(copy.deepcopy(first))
+    assert json.dumps(export_bundle(), ensure_ascii=False) == json.dumps(first,
+                                                                         ensure_ascii=False)
+
+
+def test_replaced_by_names_a_policy_by_title_and_can_be_cleared(app: Flask) -> None:
+    bundle = good()
+    bundle["policies"][0]["replaced_by"] = bundle["policies"][1]["title"]
+    import_bundle(bundle)
+    ogi = db.session.scalar(select(Policy).where(Policy.doc_number == "国务院令第711号"))
+    assert ogi.replaced_by is not None and ogi.replaced_by.validity == Validity.EXPIRED
+    again = good()
+    again["policies"][0]["replaced_by"] = ""
+    import_bundle({"policies": [again["policies"][0]]})
+    db.session.expire_all()
+    assert db.session.get(Policy, ogi.id).replaced_by is None
+
+
+def test_csv_carries_publication_and_replaced_by(app: Flask, tmp_path: Path) -> None:
+    import_bundle(with_publication())
+    stream = io.StringIO(newline="")
+    export_csv("policies", stream)
+    text = stream.getvalue()
+    assert "status" in text.splitlines()[0] and "replaced_by" in text.splitlines()[0]
+    assert "2030-01-01T09:00:00+08:00" in text
+    path = tmp_path / "policies.csv"
+    path.write_text(text, encoding="utf-8")
+    before = export_bundle()
+    import_bundle(load_file(path, "policies"))
+    assert export_bundle() == before
+
+
+def test_a_bad_replaced_by_row_rejects_the_whole_import(app: Flask) -> None:
+    bundle = with_publication()
+    bundle["policies"][1]["replaced_by"] = "章府发〔2099〕1号"
+    errors = rejected(bundle)
+    assert [(e.section, e.row, e.field) for e in errors] == [("policies", 2, "replaced_by")]
+    assert "既不是已有政策的文号，也不是已有政策的标题" in errors[0].message
+    assert sum(counts().values()) == 0  # nothing at all was written
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({1: {"replaced_by": "章府办发〔2〇24〕7号"}}, "是本文件自己"),
+    ({0: {"replaced_by": "章府办发〔2〇24〕7号"}, 1: {"replaced_by": "国务院令第711号"}},
+     "会形成循环替代"),
+    ({1: {"replaced_by": 711}}, "应为文本"),
+    ({1: {"status": "online"}}, "不是可选值"),
+    ({1: {"publish_at": "2030-13-01 09:00"}}, "不是有效时间"),
+    ({1: {"status": "scheduled"}}, "定时发布须填写发布时间"),
+    ({1: {"publish_at": "2030-01-02", "expire_at": "2030-01-01"}}, "下线时间应晚于发布时间"),
+])
+def test_bad_publication_fields_are_named_per_row(app: Flask, change: dict[int, Any],
+                                                  expected: str) -> None:
+    bundle = good()
+    for index, fields in change.items():
+        bundle["policies"][index].update(fields)
+    errors = rejected(bundle)
+    assert errors and all(e.section == "policies" for e in errors)
+    assert any(expected in e.message for e in errors), [e.message for e in errors]
+    assert sum(counts().values()) == 0
+
+
+def test_replaced_by_loop_through_the_database_is_refused(app: Flask) -> None:
+    bundle = good()
+    bundle["policies"][0]["replaced_by"] = bundle["policies"][1]["doc_number"]
+    import_bundle(bundle)  # the database now holds: 条例 -> 细则
+    back = good()["policies"][1]
+    back["replaced_by"] = "国务院令第711号"  # 细则 -> 条例 closes the loop
+    errors = rejected({"policies": [back]})
+    assert [(e.row, e.field) for e in errors] == [(1, "replaced_by")]
+    assert "循环替代" in errors[0].message
+
+
+def test_ambiguous_replaced_by_asks_for_a_unique_name(app: Flask) -> None:
+    bundle = many_policies(2)
+    for row in bundle["policies"]:
+        row["title"] = "同名的通知"
+    bundle["policies"].append({**bundle["policies"][0], "title": "第三份", "doc_number": "",
+                               "ref": "p3", "replaced_by": "同名的通知"})
+    errors = rejected(bundle)
+    assert [(e.row, e.field) for e in errors] == [(3, "replaced_by")]
+    assert "对应多份政策" in errors[0].message
