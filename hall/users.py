@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -51,13 +51,6 @@ def _temporary_password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10)) + "-" + secrets.choice("23456789")
 
 
-def _user_or_404(user_id: int) -> StaffUser:
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.get("/users")
 @role_required(Role.ADMIN)
 def users() -> str:
@@ -91,7 +84,7 @@ def user_new() -> Response | str | tuple[str, int]:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def user_edit(user_id: int) -> Response | str | tuple[str, int]:
-    user = _user_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     form = UserForm(obj=user)
     form.roles.choices = _role_choices()
     if form.validate_on_submit():
@@ -120,7 +113,7 @@ def user_edit(user_id: int) -> Response | str | tuple[str, int]:
 @bp.post("/users/<int:user_id>/reset-password")
 @role_required(Role.ADMIN)
 def user_reset_password(user_id: int) -> str:
-    user = _user_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     temp = _temporary_password()
     accounts.set_password(user, temp, must_change=True)
     audit.record("password_reset", obj_type="staff_user", obj_id=user.id, label=user.username)
@@ -132,7 +125,7 @@ def user_reset_password(user_id: int) -> str:
 @bp.post("/users/<int:user_id>/unlock")
 @role_required(Role.ADMIN)
 def user_unlock(user_id: int) -> Response:
-    user = _user_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     before = audit.snapshot(user)
     accounts.unlock(user)
     audit.record_change("unlock", user, before, label=user.username)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from content import queries
+from content import queries, stats
 from content.models import Validity
 from content.search import SearchFilters
 from content.search import search as find
@@ -60,6 +60,8 @@ def search() -> str:
     size = int(current_app.config.get("SEARCH_PAGE_SIZE", 10))
     active = q or any(vars(filters).values())
     result = find(q, filters, limit=size, offset=(page - 1) * size) if active else None
+    if result is not None and page == 1:
+        stats.record_search(q, result.total)
     pages = math.ceil(result.total / size) if result else 0
     return render_template(
         "kiosk/search.html", q=q, filters=filters, result=result, page=page, pages=pages,
@@ -95,11 +97,13 @@ def policy(policy_id: int) -> str | Response:
         if art not in numbers:
             raise BadRequest(_("本文没有第 %(n)d 条。", n=art))
         return redirect(url_for("kiosk.policy", policy_id=doc.id, _anchor=f"art-{art}"))
+    stats.record_read("policy", doc.id, doc.title)
     path = url_for("kiosk.policy", policy_id=doc.id)
     public_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
     qr = qr_svg(public_url, _("用手机扫码打开本文"))
     return render_template("kiosk/policy.html", doc=doc, qr=qr, public_url=public_url,
-                           articles=numbers)
+                           articles=numbers, replacement=queries.replacement_of(doc),
+                           interpretations=queries.policy_interpretations(doc))
 
 
 @bp.get("/interpretations")
@@ -110,7 +114,9 @@ def interpretations() -> str:
 @bp.get("/interpretations/<int:interpretation_id>")
 def interpretation(interpretation_id: int) -> str:
     item = found(queries.interpretation_or_none(interpretation_id))
-    return render_template("kiosk/interpretation.html", item=item)
+    stats.record_read("interpretation", item.id, item.title)
+    return render_template("kiosk/interpretation.html", item=item,
+                           policy=queries.published(item.policy))
 
 
 @bp.get("/guides")
@@ -120,7 +126,9 @@ def guides() -> str:
 
 @bp.get("/guides/<int:guide_id>")
 def guide(guide_id: int) -> str:
-    return render_template("kiosk/guide.html", item=found(queries.guide_or_none(guide_id)))
+    item = found(queries.guide_or_none(guide_id))
+    stats.record_read("guide", item.id, item.title)
+    return render_template("kiosk/guide.html", item=item)
 
 
 @bp.get("/notices")
@@ -130,7 +138,9 @@ def notices() -> str:
 
 @bp.get("/notices/<int:notice_id>")
 def notice(notice_id: int) -> str:
-    return render_template("kiosk/notice.html", item=found(queries.notice_or_none(notice_id)))
+    item = found(queries.notice_or_none(notice_id))
+    stats.record_read("notice", item.id, item.title)
+    return render_template("kiosk/notice.html", item=item)
 
 
 @bp.get("/catalog")

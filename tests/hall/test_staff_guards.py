@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from hall.auth import guard_of
 from hall.extensions import db
@@ -44,8 +45,15 @@ def _staff_rules(app: Flask) -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/staff") or rule.endpoint.endswith(".static"):
             continue
-        url = re.sub(r"<(?:int:)?(\w+)>", "999999", rule.rule)
-        url = re.sub(r"<\w+:(\w+)>", "x", url)
+        url = rule.rule
+        for name, converter in rule._converters.items():
+            if isinstance(converter, AnyConverter):
+                sample = sorted(converter.items)[0]
+            elif isinstance(converter, IntegerConverter):
+                sample = "999999"
+            else:
+                sample = "x"
+            url = re.sub(rf"<[^>]*\b{name}>", sample, url)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             out.append((rule.endpoint, method, url))
     return out

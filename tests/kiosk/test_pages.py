@@ -10,6 +10,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from content import stats
+from hall import usage
+from hall.timefmt import local_today
 from kiosk.qr import qr_svg
 from tests.kiosk.fixtures import GRAPHIC_FILE, make_sample_content
 from tests.staff_support import token_in
@@ -311,3 +314,18 @@ def test_odd_queries_never_break_the_page(client: FlaskClient, ids: dict[str, in
     response = client.get("/kiosk/search", query_string={"q": query})
     assert response.status_code in (200, 400), query
     assert "返回首页" in response.text or "政策查询" in response.text
+
+
+def test_searches_and_reads_are_counted_for_the_dashboard(app: Flask,
+                                                          client: FlaskClient) -> None:
+    ids = make_sample_content()
+    today = local_today()
+    client.get("/kiosk/search", query_string={"q": "信息公开"})
+    client.get("/kiosk/search", query_string={"q": "信息公开", "page": 2})  # paging: not again
+    client.get("/kiosk/search", query_string={"q": "𠮷无此词（试行）"})
+    client.get("/api/search", query_string={"q": "信"})  # live typing is not a search
+    client.get(f"/kiosk/policies/{ids['policy_social']}")
+    assert usage.total(stats.SEARCHES, today, today) == 2
+    assert usage.top_keys(stats.EMPTY_SEARCHES, today, today) == [("𠮷无此词（试行）", 1)]
+    reads = usage.top_keys(stats.READS, today, today)
+    assert len(reads) == 1 and reads[0][0].startswith(f"policy:{ids['policy_social']} ")
