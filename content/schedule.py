@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from content.models import PubStatus
 from content.services import KINDS, announce_ids
+from hall import audit
 from hall.db import utcnow
 from hall.extensions import db
 from hall.signals import content_changed
@@ -117,6 +118,10 @@ def publish_due(now: dt.datetime | None = None) -> list[DueChange]:
             ).all()
             for row in rows:
                 changes[(kind, row.id)] = DueChange(kind, row.id, row.title, new)
+                audit.record("publish" if new == PubStatus.PUBLISHED else "withdraw",
+                             obj_type=model.__tablename__, obj_id=row.id, label=row.title,
+                             old={"status": old.value}, new={"status": new.value},
+                             actor_name="系统")
     db.session.commit()
     for kind in KINDS:
         announce_ids(kind, [c.object_id for c in changes.values() if c.kind == kind])

@@ -88,8 +88,9 @@ def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 def record(action: str, *, obj_type: str = "", obj_id: Any = None, label: str = "",
            old: Mapping[str, Any] | None = None, new: Mapping[str, Any] | None = None,
            actor: StaffUser | None = None, actor_name: str | None = None) -> AuditEntry:
-    """Add an entry (not committed). The actor defaults to the signed-in staff member."""
-    if actor is None and has_request_context():
+    """Add an entry (not committed). The actor defaults to the signed-in staff member unless
+    ``actor_name`` names another (the system, the command line, a name typed at sign-in)."""
+    if actor is None and actor_name is None and has_request_context():
         actor = g.get("staff_user")
     name = actor_name if actor_name is not None else (actor.username if actor else "系统")
     entry = AuditEntry(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from content import queries, schedule
@@ -20,6 +20,7 @@ from content.search import SearchFilters, reindex_all, search
 from content.services import agency_named, apply_fields, check_replacement, save
 from hall.db import utcnow
 from hall.extensions import db
+from hall.models import AuditEntry
 
 NOW = dt.datetime(2026, 11, 26, 1, 0, tzinfo=dt.UTC)  # 09:00 in the hall
 HOUR = dt.timedelta(hours=1)
@@ -178,6 +179,9 @@ def test_scheduled_policy_appears_after_apply_due(app: Flask, client: FlaskClien
     assert api_titles(client, "养老金") == ["2027年度养老金调整方案"]
     assert client.get(f"/kiosk/policies/{policy.id}").status_code == 200
     assert apply_due(now=start + 3 * HOUR) == 0  # nothing twice
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "publish")).one()
+    assert (entry.actor_name, entry.actor_id, entry.object_id) == ("系统", None, str(policy.id))
+    assert entry.old == {"status": "scheduled"} and entry.new == {"status": "published"}
 
 
 def test_expiry_withdraws(app: Flask, client: FlaskClient) -> None:
