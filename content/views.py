@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, send_from_directory
+from flask import Blueprint, Flask, abort, current_app, send_from_directory
+from sqlalchemy import select
 from werkzeug.wrappers import Response
+
+from content.models import Attachment, Policy, PubStatus
+from hall.extensions import db
 
 bp = Blueprint("content", __name__)
 
@@ -17,8 +21,18 @@ def media_dirs() -> list[Path]:
     return [Path(current_app.instance_path) / "media", DEMO_MEDIA]
 
 
+def _unpublished_attachment(filename: str) -> bool:
+    """An attachment of a policy citizens cannot see yet (or any more) is not served either."""
+    return db.session.scalar(
+        select(Attachment.id).join(Policy)
+        .where(Attachment.filename == filename, Policy.status != PubStatus.PUBLISHED).limit(1)
+    ) is not None
+
+
 @bp.get("/media/<path:filename>")
 def media(filename: str) -> Response:
+    if _unpublished_attachment(filename):
+        abort(404)
     for folder in media_dirs():
         if (folder / filename).is_file():
             return send_from_directory(folder, filename, max_age=86400)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,15 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from content import queries, schedule
-from content.models import Interpretation, Notice, Policy, PubStatus, ServiceGuide, Validity
+from content.models import (
+    Attachment,
+    Interpretation,
+    Notice,
+    Policy,
+    PubStatus,
+    ServiceGuide,
+    Validity,
+)
 from content.schedule import apply_due, check_publication, next_due, parse_time
 from content.search import SearchFilters, reindex_all, search
 from content.services import agency_named, apply_fields, check_replacement, save
@@ -350,3 +359,19 @@ def test_replacement_chain_skips_unpublished_links(app: Flask, client: FlaskClie
     newest.status = PubStatus.DRAFT
     db.session.commit()
     assert queries.replacement_of(old) is None
+
+
+def test_attachments_of_unpublished_policies_are_not_served(app: Flask,
+                                                            client: FlaskClient) -> None:
+    media = Path(app.instance_path) / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    (media / "draft-annex.pdf").write_bytes(b"%PDF-1.4 draft annex")
+    policy = make_policy("草稿附件政策", status=PubStatus.DRAFT)
+    save(Attachment(policy=policy, title="附件（草稿）", filename="draft-annex.pdf",
+                    media_type="application/pdf", size=20))
+    assert client.get("/media/draft-annex.pdf").status_code == 404
+    policy.status = PubStatus.PUBLISHED
+    save(policy)
+    response = client.get("/media/draft-annex.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    response.close()
