@@ -1,0 +1,34 @@
+"""Lobby screens: pages, playlists and schedules, the Socket.IO namespace, the registry."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from hall.extensions import socketio
+from screens import (  # noqa: F401  (events registers its Socket.IO handlers)
+    api,
+    cli,
+    demo,
+    events,
+    models,
+    push,
+    staff,
+    views,
+)
+
+
+def init_app(app: Flask) -> None:
+    """Attach Socket.IO (threading mode; Redis message queue when configured) and register the
+    pages, the state API, the push listeners, the CLI and the demo step."""
+    # Flask-SocketIO keeps the message-queue manager of an earlier init_app in its options;
+    # drop it so each app gets the queue its own config names (or none).
+    socketio.server_options.pop("client_manager", None)
+    socketio.init_app(app, async_mode="threading",
+                      message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+                      channel=app.config.get("SOCKETIO_CHANNEL", "gongkai-screens"))
+    views.init_app(app)
+    api.init_app(app)
+    push.init_app(app)
+    cli.init_app(app)
+    demo.init_app(app)
+    staff.init_app(app)
