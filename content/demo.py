@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -156,6 +156,7 @@ def demo_command(if_empty: bool) -> None:
     """Seed demo content; with ``--if-empty`` leave a database that has content untouched."""
     if if_empty and not is_empty():
         click.echo(_("数据库中已有内容，未载入演示数据。"))
+        _run_demo_steps()
         return
     try:
         report = seed_demo()
@@ -166,6 +167,14 @@ def demo_command(if_empty: bool) -> None:
     click.echo(report.summary())
     for warning in report.warnings:
         click.echo(f"  {warning}")
+    _run_demo_steps()
+
+
+def _run_demo_steps() -> None:
+    """Other features' demo steps (``app.extensions["demo_steps"]``), after the content's;
+    each leaves what already exists alone."""
+    for step in current_app.extensions.get("demo_steps", []):
+        step()
 
 
 def init_app(app: Flask) -> None:

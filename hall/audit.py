@@ -55,7 +55,7 @@ def _plain(value: Any) -> Any:
     """A JSON-safe copy of a column value."""
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

@@ -50,6 +50,11 @@ def run_command(host: str, port: int) -> None:
     if not _has_staff():
         click.echo("  尚无工作人员账户 no staff account yet — create the first administrator with:")
         click.echo("    .venv/bin/gongkai staff create-admin admin")
+    for hook in app.extensions.get("on_serve", []):  # features start what serving needs
+        hook(app)
+    # Werkzeug's threaded server also carries the screens' websockets (Flask-SocketIO's
+    # threading mode with simple-websocket). Not socketio.run(): inside a Flask CLI command
+    # Flask ignores app.run(), which socketio.run() calls in this mode.
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

@@ -37,6 +37,37 @@ DEFAULTS: dict[str, Any] = {
     "STAFF_NETWORKS": [],
     # CSRF tokens live as long as the session; staff sessions end on their own idle timeout.
     "WTF_CSRF_TIME_LIMIT": None,
+    # Printers by name: transport (network | usb | serial | file | dummy) with its keys (host,
+    # port, timeout ...), paper width (58 | 80), chinese (gb18030 | raster), qr (native |
+    # raster); see docs/printer.md. instance/printers.toml ([printers.NAME] tables and an
+    # optional [kiosk_printers] table) replaces PRINTERS and KIOSK_PRINTERS when present.
+    "PRINTERS": {
+        "kiosk": {"transport": "network", "host": "127.0.0.1", "port": 9100, "width": 80,
+                  "chinese": "gb18030", "qr": "native"},
+    },
+    # The printer of each kiosk terminal, by the terminal's IP address; "*": every other one.
+    "KIOSK_PRINTERS": {"*": "kiosk"},
+    # `gongkai run` starts a virtual printer on this port (slips as PNG and text in
+    # instance/virtual-printer, shown on the printers' staff page); 0 or None: off.
+    "VIRTUAL_PRINTER_PORT": 9100,
+    "VIRTUAL_PRINTER_WIDTH": 80,
+    # Print spool: seconds before each retry of a failed job (the last step repeats), and
+    # attempts before a job is given up (staff may reprint it).
+    "PRINT_RETRY_SECONDS": [5, 15, 60, 300],
+    "PRINT_MAX_ATTEMPTS": 5,
+    # The spool worker starts on the first print job (None: except in tests, which start it).
+    "PRINT_WORKER_AUTOSTART": None,
+    # A printer's status is trusted this long, and a page waits at most this long for it.
+    "PRINTER_STATUS_SECONDS": 10,
+    "PRINTER_STATUS_WAIT_SECONDS": 1.0,
+    # A kiosk terminal may have at most this many slips waiting on its printer.
+    "KIOSK_PRINT_MAX_WAITING": 3,
+    # Socket.IO message queue shared by several server processes, e.g. "redis://127.0.0.1:6379/0";
+    # None: one process, events stay in memory.
+    "SOCKETIO_MESSAGE_QUEUE": None,
+    # The queue's channel name: processes of one hall share it; another hall on the same Redis
+    # picks its own.
+    "SOCKETIO_CHANNEL": "gongkai-screens",
 }
 
 

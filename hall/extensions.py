@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import Babel
 from flask_migrate import Migrate
+from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
@@ -13,3 +14,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True, include_object=include_object)
 babel = Babel()
 csrf = CSRFProtect()
+#: The lobby screens' live channel; ``screens.init_app`` attaches it (threading mode).
+socketio = SocketIO()

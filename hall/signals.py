@@ -10,3 +10,7 @@ _signals = Namespace()
 content_changed = _signals.signal("content-changed")
 #: sent with ``kind`` and ``ids`` after content is deleted.
 content_deleted = _signals.signal("content-deleted")
+#: sent by the screens' staff pages and registry after a commit that changes what screens show:
+#: ``kind`` ("screen", "group", "playlist", "item", "ticker", "emergency", "reload"), ``ids``,
+#: and optionally ``names`` (screen names affected; none means every screen may be).
+screens_changed = _signals.signal("screens-changed")

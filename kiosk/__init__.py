@@ -1,10 +1,16 @@
-"""Citizen touch pages: thin views over content (and later tickets, disclosure, printer)."""
+"""Citizen touch pages: thin views over content and printer (and later tickets, disclosure)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from kiosk import api, pages, speech, views  # noqa: F401  (pages adds its routes to views.bp)
+from kiosk import (  # noqa: F401  (pages and printing add their routes to views.bp)
+    api,
+    pages,
+    printing,
+    speech,
+    views,
+)
 
 
 def init_app(app: Flask) -> None:

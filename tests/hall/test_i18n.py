@@ -14,9 +14,14 @@ METHODS = [
     ("hall/**.py", "python"),
     ("content/**.py", "python"),
     ("kiosk/**.py", "python"),
+    ("printer/spool.py", "python"),
+    ("printer/staff.py", "python"),
+    ("screens/**.py", "python"),
     ("hall/templates/**.html", "jinja2"),
     ("content/templates/**.html", "jinja2"),
     ("kiosk/templates/**.html", "jinja2"),
+    ("printer/templates/**.html", "jinja2"),
+    ("screens/templates/**.html", "jinja2"),
 ]
 
 

@@ -33,9 +33,14 @@ EXPECTED: dict[str, set[str]] = {
     "staff.user_reset_password": {Role.ADMIN},
     "staff.user_unlock": {Role.ADMIN},
     "staff.audit_log": {Role.ADMIN},
+    "printer_staff.index": {Role.ADMIN, Role.EDITOR, Role.CLERK},
+    "printer_staff.reprint": {Role.ADMIN, Role.EDITOR, Role.CLERK},
+    "printer_staff.test_page": {Role.ADMIN, Role.EDITOR, Role.CLERK},
+    "printer_staff.preview": {Role.ADMIN, Role.EDITOR, Role.CLERK},
+    "printer_staff.virtual_png": {Role.ADMIN, Role.EDITOR, Role.CLERK},
 }
 #: Blueprints whose every page is for editors (and admins).
-EDITOR_BLUEPRINTS = {"content_staff", "content_media", "content_transfer"}
+EDITOR_BLUEPRINTS = {"content_staff", "content_media", "content_transfer", "screens_staff"}
 PUBLIC = {"staff.login"}
 
 
