@@ -184,3 +184,12 @@ def test_password_rules() -> None:
     assert accounts.password_problems("short1!")
     assert accounts.password_problems("onlyletterslong")
     assert accounts.password_problems("zhangsan-2026", username="zhangsan")
+
+
+def test_menu_marks_the_section_on_its_sub_pages(client: FlaskClient) -> None:
+    create_staff("editor1", Role.EDITOR)
+    login(client, "editor1")
+    page = client.get("/staff/content/policy/").get_data(as_text=True)
+    assert 'href="/staff/content/" aria-current="true"' in page
+    home = client.get("/staff/content/").get_data(as_text=True)
+    assert 'href="/staff/content/" aria-current="page"' in home
