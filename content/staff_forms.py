@@ -14,7 +14,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import String
 from wtforms import Field, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -36,6 +35,7 @@ from content.models import (
 from content.schedule import check_publication, parse_time
 from content.transfer_checks import AUDIENCES, CHANNELS, MODES, TIERS
 from hall.db import utcnow
+from hall.forms import ParsedField, StaffForm
 from hall.timefmt import local
 
 #: Plain ``Text`` columns (summary, conditions, …) and Markdown bodies: generous caps.
@@ -91,69 +91,48 @@ def required() -> Required:
     return Required(_l("此项必填。"))
 
 
-class LocalDateTimeField(Field):
+class LocalDateTimeField(ParsedField):
     """A ``datetime-local`` input in the hall's time (Asia/Shanghai); data is aware UTC."""
 
     widget = DateTimeLocalInput()
-    data: dt.datetime | None
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return local(self.data).strftime("%Y-%m-%dT%H:%M") if self.data else ""
+    def show(self, value: dt.datetime) -> str:
+        return local(value).strftime("%Y-%m-%dT%H:%M")
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if text:
-            value = parse_time(text)
-            if value is None or not 1900 <= value.year <= 2100:
-                raise ValueError(_("时间无效，请按“年-月-日 时:分”填写。"))
-            self.data = value
+    def parse(self, text: str) -> dt.datetime:
+        value = parse_time(text)
+        if value is None or not 1900 <= value.year <= 2100:
+            raise ValueError(_("时间无效，请按“年-月-日 时:分”填写。"))
+        return value
 
 
-class DayField(Field):
+class DayField(ParsedField):
     """A ``date`` input (``2026-03-01``)."""
 
     widget = DateInput()
-    data: dt.date | None
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self.data.isoformat() if self.data else ""
+    def show(self, value: dt.date) -> str:
+        return value.isoformat()
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if text:
-            try:
-                value = dt.date.fromisoformat(text)
-            except ValueError:
-                value = None
-            if value is None or not 1900 <= value.year <= 2100:
-                raise ValueError(_("日期无效，请按“年-月-日”填写，例如 2026-03-01。"))
-            self.data = value
+    def parse(self, text: str) -> dt.date:
+        try:
+            value = dt.date.fromisoformat(text)
+        except ValueError:
+            value = None
+        if value is None or not 1900 <= value.year <= 2100:
+            raise ValueError(_("日期无效，请按“年-月-日”填写，例如 2026-03-01。"))
+        return value
 
 
-class NumberField(Field):
+class NumberField(ParsedField):
     """A whole number from 1 up (a 序号)."""
 
     widget = TextInput()
-    data: int | None
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return "" if self.data is None else str(self.data)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if text:
-            if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_INT:
-                raise ValueError(_("请填写一个正整数。"))
-            self.data = int(text)
+    def parse(self, text: str) -> int:
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_INT:
+            raise ValueError(_("请填写一个正整数。"))
+        return int(text)
 
 
 class Choice(SelectField):
@@ -266,18 +245,12 @@ def parse_lines(text: str, allowed: tuple[str, ...] | None = None) -> list[str]:
 # -- forms ---------------------------------------------------------------------------------
 
 
-class ContentForm(FlaskForm):
-    """Common ground: how the page groups fields, and the list of every error for the box."""
+class ContentForm(StaffForm):
+    """Common ground: how the page groups fields (the error list comes from StaffForm)."""
 
     #: (legend, field names) in page order; "body" is the Markdown editor.
     sections: list[tuple[Any, list[str]]] = []
     hints: dict[str, Any] = {}
-
-    def all_errors(self) -> list[str]:
-        found: list[str] = []
-        for f in self:
-            found += [f"{f.label.text}：{e}" for e in f.errors]
-        return found
 
     def load(self, obj: Any) -> None:
         """Fill the fields from a stored object (for GET of the edit page)."""

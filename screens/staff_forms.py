@@ -14,7 +14,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput, TimeInput
@@ -30,6 +29,7 @@ from content.staff_forms import (
     strip,
 )
 from hall.db import utcnow
+from hall.forms import ParsedField, StaffForm
 from screens.models import (
     ALL_WEEKDAYS,
     EmergencyMessage,
@@ -70,56 +70,31 @@ TARGET_LABELS: dict[str, Any] = {
 }
 
 
-class StaffForm(FlaskForm):
-    """Common ground: the list of every error for the box at the top of the page."""
-
-    def all_errors(self) -> list[str]:
-        found: list[str] = []
-        for f in self:
-            found += [f"{f.label.text}：{e}" for e in f.errors]
-        return found
-
-
-class ClockField(Field):
+class ClockField(ParsedField):
     """A ``time`` input (``22:00``) in the hall's local time; empty means none."""
 
     widget = TimeInput()
-    data: dt.time | None
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self.data.strftime("%H:%M") if self.data else ""
+    def show(self, value: dt.time) -> str:
+        return value.strftime("%H:%M")
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if text:
-            try:
-                value = dt.time.fromisoformat(text)
-            except ValueError:
-                raise ValueError(_("时间无效，请按“时:分”填写，例如 08:30。")) from None
-            self.data = value.replace(second=0, microsecond=0, tzinfo=None)
+    def parse(self, text: str) -> dt.time:
+        try:
+            value = dt.time.fromisoformat(text)
+        except ValueError:
+            raise ValueError(_("时间无效，请按“时:分”填写，例如 08:30。")) from None
+        return value.replace(second=0, microsecond=0, tzinfo=None)
 
 
-class WholeNumberField(Field):
+class WholeNumberField(ParsedField):
     """A whole number (seconds); the range is checked by the form."""
 
     widget = TextInput()
-    data: int | None
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return "" if self.data is None else str(self.data)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if text:
-            if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 9:
-                raise ValueError(_("请填写一个整数。"))
-            self.data = int(text)
+    def parse(self, text: str) -> int:
+        if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 9:
+            raise ValueError(_("请填写一个整数。"))
+        return int(text)
 
 
 class WeekdaysField(SelectMultipleField):
