@@ -23,6 +23,7 @@ from hall.app import create_app
 from hall.config import normalise_url
 from hall.extensions import db
 from hall.models import StaffUser
+from printer.emulator import VirtualPrinter
 from tests.staff_support import create_staff, login
 
 PG_URL = normalise_url(os.environ.get("DATABASE_URL", ""))
@@ -148,6 +149,13 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.thread.join(5)
+
+
+@pytest.fixture
+def vprinter() -> Iterator[VirtualPrinter]:
+    """The virtual printer (80 mm) listening on a free port of loopback."""
+    with VirtualPrinter(port=0, width_dots=576) as printer:
+        yield printer
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ nothing behind after the idle reset."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,12 +32,6 @@ TITLE = "中华人民共和国政府信息公开条例"
 JSON = {"Accept": "application/json"}
 PRINTED = "已打印，请在打印机出口取走"
 CANNOT = "打印机暂时无法打印，请用手机扫描屏幕上的二维码"
-
-
-@pytest.fixture
-def vprinter() -> Iterator[VirtualPrinter]:
-    with VirtualPrinter(port=0, width_dots=576) as printer:
-        yield printer
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,12 +23,6 @@ from tests.printer.server_support import network_printer, running_worker, silent
 from tests.staff_support import create_staff, login, token_in
 
 PAGE = "/staff/printers/"
-
-
-@pytest.fixture
-def vprinter() -> Iterator[VirtualPrinter]:
-    with VirtualPrinter(port=0, width_dots=576) as printer:
-        yield printer
 
 
 @pytest.fixture

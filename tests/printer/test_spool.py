@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,12 +32,6 @@ from tests.printer.server_support import (
 
 TITLE = "赣州市章贡区关于进一步优化营商环境的若干措施"
 URL = "http://hall.example.test/kiosk/policies/42"
-
-
-@pytest.fixture
-def vprinter() -> Iterator[VirtualPrinter]:
-    with VirtualPrinter(port=0, width_dots=576) as printer:
-        yield printer
 
 
 @pytest.fixture
