@@ -16,6 +16,7 @@ import kiosk
 import printer.spool
 import printer.staff
 import screens
+import tickets
 from hall import (
     audit_views,  # noqa: F401  (adds its routes to the staff blueprint)
     auth,
@@ -58,7 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
-    features = (content, kiosk, printer.spool, printer.staff, screens)
+    features = (content, tickets, kiosk, printer.spool, printer.staff, screens)
     for module in (i18n, timefmt, security, errors, calendar, views, cli, dashboard, *features):
         module.init_app(app)
     auth.init_app(app)  # last: every feature has added its staff routes and menu items

@@ -14,3 +14,7 @@ content_deleted = _signals.signal("content-deleted")
 #: ``kind`` ("screen", "group", "playlist", "item", "ticker", "emergency", "reload"), ``ids``,
 #: and optionally ``names`` (screen names affected; none means every screen may be).
 screens_changed = _signals.signal("screens-changed")
+#: sent by ``tickets.queue`` after a commit that changes the queue: ``kind`` ("issued", "call",
+#: "recall", "finish", "no_show", "transfer", "window", "service"), ``service_ids``, and
+#: ``call_id`` for a call or recall (the ``queue_call`` row the lobby announces).
+queue_changed = _signals.signal("queue-changed")
