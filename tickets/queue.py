@@ -107,8 +107,8 @@ def availability(service: Service, now: dt.datetime | None = None,
     if not _opens_on(service, day, cal):
         return _closed(service, "closed_day", _l("今天不办理该业务。"), now, cal)
     if service.opens_at and here.time() < service.opens_at:
-        return Availability(False, "before_hours",
-                            _l("该业务 %(time)s 开始取号。", time=service.opens_at.strftime("%H:%M")),
+        opens = service.opens_at.strftime("%H:%M")
+        return Availability(False, "before_hours", _l("该业务 %(time)s 开始取号。", time=opens),
                             _at(day, service.opens_at))
     if service.closes_at and here.time() >= service.closes_at:
         return _closed(service, "after_hours", _l("今天的办理时间已过。"), now, cal)
