@@ -177,7 +177,7 @@ def minutes_each(service: Service, day: dt.date) -> float:
             Ticket.service_id == service.id, Ticket.day == day,
             Ticket.status == TicketStatus.DONE, Ticket.called_at.is_not(None),
             Ticket.finished_at.is_not(None))).all()
-    spans = [(f - c).total_seconds() / 60 for c, f in rows if f >= c]
+    spans = [(f - c).total_seconds() / 60 for c, f in rows if c and f and f >= c]
     if len(spans) >= 3:
         return max(1.0, median(spans))
     return float(max(1, service.minutes_each))
