@@ -31,7 +31,7 @@ from hall import (
     views,
 )
 from hall.config import DEFAULTS, database_url, normalise_url
-from hall.extensions import db, migrate
+from hall.extensions import db, limiter, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -59,6 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    limiter.init_app(app)
     features = (content, tickets, kiosk, printer.spool, printer.staff, screens)
     for module in (i18n, timefmt, security, errors, calendar, views, cli, dashboard, *features):
         module.init_app(app)

@@ -68,6 +68,17 @@ DEFAULTS: dict[str, Any] = {
     # The queue's channel name: processes of one hall share it; another hall on the same Redis
     # picks its own.
     "SOCKETIO_CHANNEL": "gongkai-screens",
+    # Rate limits on citizen writes, counted per terminal (its address): storage "memory://"
+    # for one process, "redis://127.0.0.1:6379/1" when several processes serve.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    # Tickets one terminal (a kiosk, a ticket button) may take (flask-limiter notation).
+    "TICKET_RATE_LIMIT": "10 per minute;60 per hour",
+    # Queue: how often the lobby speaks each call, how many past calls the board lists, and the
+    # working days staff have to answer a 差评 (bad rating).
+    "QUEUE_CALL_REPEAT": 2,
+    "QUEUE_BOARD_RECENT": 6,
+    "QUEUE_FOLLOWUP_WORKDAYS": 15,
 }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
@@ -16,3 +18,14 @@ babel = Babel()
 csrf = CSRFProtect()
 #: The lobby screens' live channel; ``screens.init_app`` attaches it (threading mode).
 socketio = SocketIO()
+
+
+def terminal_key() -> str:
+    """Rate limits count per terminal: each kiosk (or ticket button) has its own address on
+    the hall's LAN."""
+    return request.remote_addr or "unknown"
+
+
+#: Rate limits on citizen writes (``@limiter.limit(...)``); storage from
+#: ``RATELIMIT_STORAGE_URI`` (memory by default, Redis when several processes serve).
+limiter = Limiter(key_func=terminal_key)

@@ -1,4 +1,4 @@
-"""Citizen touch pages: thin views over content and printer (and later tickets, disclosure)."""
+"""Citizen touch pages: thin views over content, tickets and printer (and later disclosure)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from kiosk import (  # noqa: F401  (pages and printing add their routes to views
     api,
     pages,
     printing,
+    queue,
+    rating,
     speech,
     views,
 )
@@ -17,3 +19,5 @@ def init_app(app: Flask) -> None:
     views.init_app(app)
     api.init_app(app)
     speech.init_app(app)
+    queue.init_app(app)
+    rating.init_app(app)
