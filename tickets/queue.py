@@ -121,8 +121,9 @@ def _closed(service: Service, reason: str, message: Any, now: dt.datetime,
             cal: Any) -> Availability:
     opens = next_opening(service, now, cal)
     if opens is not None:
-        message = _l("%(message)s下次取号：%(when)s。", message=message,
-                     when=opens.strftime("%m月%d日 %H:%M"))
+        # "11月27日" alone when the service has no opening hour (it opens with the day)
+        when = opens.strftime("%m月%d日 %H:%M" if service.opens_at else "%m月%d日")
+        message = _l("%(message)s下次取号：%(when)s。", message=message, when=when)
     return Availability(False, reason, message, opens)
 
 
