@@ -1,5 +1,6 @@
 """Demo screens for ``gongkai demo``: ``lobby`` (landscape) and ``lobby-portrait``, their
-playlists (notices, a policy card, interpretation images, an image slide) and ticker lines.
+playlists (notices, a policy card, interpretation images, an image slide) and ticker lines;
+both show the queue's calling board in their side zone.
 
 Runs after the content demo (it points at the published demo content) and only when no
 screen exists yet, so running ``gongkai demo`` again changes nothing.
@@ -86,9 +87,9 @@ def seed_screens() -> int:
     group = ScreenGroup(name="lobby", title="一楼大厅", playlist=main)
     screens = [
         Screen(name="lobby", title="大厅主屏", orientation=Orientation.LANDSCAPE.value,
-               group=group),
+               group=group, zone_side=True),
         Screen(name="lobby-portrait", title="大厅竖屏", orientation=Orientation.PORTRAIT.value,
-               group=group, playlist=portrait),
+               group=group, playlist=portrait, zone_side=True),
     ]
     db.session.add_all([main, portrait, group, *screens])
     db.session.add_all(TickerItem(text=text, position=i) for i, text in enumerate(TICKER))

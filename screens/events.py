@@ -2,7 +2,9 @@
 
 A screen emits ``hello`` ``{name, version_seen}`` on every (re)connect and gets the full state
 back; ``heartbeat`` ``{name, on_air, version}`` every 30 s keeps it in the registry. An unknown
-name gets an ``error`` event and joins no room.
+name gets an ``error`` event and joins no room. A screen whose side zone is on also joins room
+``queue`` (the calling board's ``call`` and ``board`` events); any other client (a ticket's
+phone page, a counter-facing page) joins it by emitting ``follow`` and gets the board back.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from flask_socketio import join_room, leave_room
 
 from hall.extensions import socketio
 from screens import push, registry
-from screens.push import ALL_ROOM, NAMESPACE, group_room, screen_room
+from screens.push import ALL_ROOM, NAMESPACE, QUEUE_ROOM, group_room, screen_room
 from screens.state import ScreenNotFound, build_state, current_version
 
 MAX_NAME_CHARS = 50
@@ -56,6 +58,8 @@ def on_hello(data: Any) -> None:
     group = state["screen"].get("group")
     if group:
         keep.add(group_room(group))
+    if state.get("side") is not None:
+        keep.add(QUEUE_ROOM)
     # The rooms this connection joined are kept here: asking the manager (``rooms()``) walks
     # its room table while other threads' hellos change it.
     with _joined_lock:
@@ -72,6 +76,19 @@ def on_hello(data: Any) -> None:
                       agent=request.headers.get("User-Agent", ""))
     push.arm_timer(current_app._get_current_object(),  # type: ignore[attr-defined]
                    [state["valid_until"]])
+
+
+@socketio.on("follow", namespace=NAMESPACE)
+def on_follow(data: Any = None) -> None:
+    """Join room ``queue`` and get the board now; any client may (the board is public)."""
+    sid = request.sid  # type: ignore[attr-defined]
+    with _joined_lock:
+        rooms = _joined.setdefault(sid, set())
+        new = QUEUE_ROOM not in rooms
+        rooms.add(QUEUE_ROOM)
+    if new:
+        join_room(QUEUE_ROOM, sid=sid, namespace=NAMESPACE)
+    push.reply("board", push.board_event())
 
 
 @socketio.on("disconnect", namespace=NAMESPACE)

@@ -34,6 +34,7 @@ class SlideKind(enum.StrEnum):
     INTERPRETATION = "interpretation"
     IMAGE = "image"
     VIDEO = "video"
+    SUGGESTIONS = "suggestions"  # the newest published answers of the suggestion box
 
 
 class EmergencyTarget(enum.StrEnum):

@@ -5,6 +5,10 @@ It listens to ``content_changed`` / ``content_deleted`` (content shown on a play
 each affected screen and emits it to the screen's room. With ``SOCKETIO_MESSAGE_QUEUE`` set,
 the emit goes through Redis, so every server process delivers it to its own clients.
 
+Queue changes (``queue_changed``) go to room ``queue`` (screens with a side zone, phone pages,
+counter-facing pages): a ``call`` event for a call or recall, a ``board`` event otherwise, each
+with the whole board, built once per change however many clients listen.
+
 A per-process timer also pushes at the next schedule transition (a window opening, an
 emergency message ending), so screens change on time even when nobody edits anything.
 """
@@ -24,14 +28,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hall.db import utcnow
 from hall.extensions import db, socketio
-from hall.signals import content_changed, content_deleted, screens_changed
+from hall.signals import content_changed, content_deleted, queue_changed, screens_changed
 from screens.models import PlaylistItem, Screen, ScreenGroup
 from screens.state import build_states, bump_version
+from tickets.board import announcement, build_board
 
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/screens"
 ALL_ROOM = "all"
+#: Everyone following the queue board: screens with a side zone, phone and counter pages.
+QUEUE_ROOM = "queue"
 #: Content kinds a playlist item can show, and the item column that points at each.
 _CONTENT_COLUMNS = {
     "notice": PlaylistItem.notice_id,
@@ -74,6 +81,25 @@ def reply(event: str, payload: dict[str, Any]) -> None:
     """Answer the client whose event is being handled (inside a Socket.IO handler)."""
     socketio.emit(event, payload, to=request.sid,  # type: ignore[attr-defined]
                   namespace=NAMESPACE)
+
+
+def board_event() -> dict[str, Any]:
+    """The ``board`` event of the board now (also the answer to ``follow``)."""
+    board = build_board()
+    return envelope("board", board["version"], board=board)
+
+
+def push_queue(kind: str, call_id: int | None = None) -> None:
+    """Emit the queue's change to room ``queue``: ``call`` (the announcement and the board)
+    for a call or recall, else ``board``. One build, one emit, whoever listens."""
+    if kind in ("call", "recall") and call_id is not None:
+        call = announcement(call_id)
+        if call is not None:
+            board = build_board()
+            socketio.emit("call", envelope("call", call_id, call=call, board=board),
+                          to=QUEUE_ROOM, namespace=NAMESPACE)
+            return
+    socketio.emit("board", board_event(), to=QUEUE_ROOM, namespace=NAMESPACE)
 
 
 def push_reload(names: Iterable[str]) -> int:
@@ -138,6 +164,12 @@ def _on_screens_changed(sender: Any, **kwargs: Any) -> None:
         push_reload(names)
     else:
         push(names)
+
+
+@_guarded
+def _on_queue_changed(sender: Any, **kwargs: Any) -> None:
+    call_id = kwargs.get("call_id")
+    push_queue(str(kwargs.get("kind", "")), call_id if isinstance(call_id, int) else None)
 
 
 class _TransitionTimer:
@@ -205,3 +237,4 @@ def init_app(app: Flask) -> None:
     content_changed.connect(_on_content_changed, weak=False)
     content_deleted.connect(_on_content_deleted, weak=False)
     screens_changed.connect(_on_screens_changed, weak=False)
+    queue_changed.connect(_on_queue_changed, weak=False)

@@ -62,6 +62,7 @@ KIND_LABELS: dict[str, Any] = {
     SlideKind.INTERPRETATION.value: _l("政策解读"),
     SlideKind.IMAGE.value: _l("图片"),
     SlideKind.VIDEO.value: _l("视频"),
+    SlideKind.SUGGESTIONS.value: _l("意见建议答复（最新公开的答复）"),
 }
 TARGET_LABELS: dict[str, Any] = {
     EmergencyTarget.ALL.value: _l("全部屏幕"),

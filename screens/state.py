@@ -4,7 +4,9 @@
 whose schedule is on air), the ticker and any emergency message, and returns one dict. Only
 published content reaches a screen: a slide whose notice, policy or interpretation is a draft,
 scheduled, withdrawn, expired or deleted is left out. Text fields are plain text; ``html`` is
-sanitized again with nh3 on the way out. ``valid_until`` is the next moment the state changes by
+sanitized again with nh3 on the way out. ``side`` is the queue's calling board
+(``tickets.board.build_board``, built once for all screens) when the screen's side zone is on,
+else None. ``valid_until`` is the next moment the state changes by
 the clock alone (a schedule edge, an emergency's end, content expiring); screens ask again then.
 
 The version is one counter row (``screen_version``) that ``screens.push`` bumps on every change
@@ -23,6 +25,7 @@ from urllib.parse import quote
 import qrcode
 import qrcode.constants
 from flask import current_app
+from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +34,7 @@ from werkzeug.routing import BuildError
 
 from content.models import Interpretation, InterpretationKind, MediaFile, Notice, Policy, PubStatus
 from content.sanitize import clean_html
+from feedback.suggestions import slide_items
 from hall.db import utcnow
 from hall.extensions import db
 from screens import schedule
@@ -45,6 +49,7 @@ from screens.models import (
     SlideKind,
     TickerItem,
 )
+from tickets.board import build_board
 
 VERSION_ROW = 1
 
@@ -91,6 +96,12 @@ class _Reads:
     slides: dict[int, tuple[list[dict[str, Any]], list[dt.datetime]]] = field(
         default_factory=dict)
     alts: dict[str, str] = field(default_factory=dict)
+    board: dict[str, Any] | None = None
+
+    def side(self) -> dict[str, Any]:
+        if self.board is None:
+            self.board = build_board(self.now)
+        return self.board
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -224,6 +235,17 @@ def _media_slide(item: PlaylistItem, reads: _Reads) -> dict[str, Any] | None:
     return _slide(item, image=_media_url(item.media), image_alt=alt)
 
 
+def _suggestions_slide(item: PlaylistItem) -> dict[str, Any] | None:
+    """The newest published answers of the suggestion box as plain text in ``meta.items``
+    (the page sets them as text, never as markup); no slide while none is published."""
+    items = slide_items()
+    if not items:
+        return None
+    title = item.title or gettext("群众意见建议答复")
+    return _slide(item, title=title, meta={"items": items},
+                  qr_svg=qr_svg(_page_url("kiosk.suggest_answers"), title))
+
+
 def _item_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datetime]
                 ) -> dict[str, Any] | None:
     if item.kind == SlideKind.NOTICE:
@@ -234,6 +256,8 @@ def _item_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datetime]
         return _interpretation_slide(item, reads, ends)
     if item.kind in (SlideKind.IMAGE, SlideKind.VIDEO):
         return _media_slide(item, reads)
+    if item.kind == SlideKind.SUGGESTIONS:
+        return _suggestions_slide(item)
     return None
 
 
@@ -304,7 +328,7 @@ def _screen_state(screen: Screen, version: int, reads: _Reads,
         "emergency": None if emergency is None else {
             "id": emergency.id, "title": emergency.title, "text": emergency.text,
             "until": _iso(emergency.until)},
-        "side": None,
+        "side": reads.side() if screen.zone_side else None,
         "reload": screen.reload_token,
     }
 

@@ -17,7 +17,8 @@ from tests.screens.fixtures.page_support import load_state, serve_fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "screens" / "static" / "screens"
-BROWSER_JS = [STATIC / "screen.js", STATIC / "sw.js", STATIC / "vendor" / "socket.io.min.js"]
+BROWSER_JS = [STATIC / "screen.js", STATIC / "board.js", STATIC / "sw.js",
+              STATIC / "vendor" / "socket.io.min.js"]
 ES_CHECK_DIR = Path(os.environ.get("GONGKAI_ES_CHECK_DIR", "/tmp/gongkai-es-check"))
 
 

@@ -89,7 +89,8 @@ def test_state_shape_follows_the_contract(app: Flask) -> None:
     state = build_state("lobby", NOON)
     assert set(state) == {"type", "version", "sent_at", "valid_until", "screen", "hall",
                           "slides", "ticker", "emergency", "side", "reload"}
-    assert state["type"] == "state" and state["emergency"] is None and state["side"] is None
+    assert state["type"] == "state" and state["emergency"] is None
+    assert state["side"]["current"] == [] and state["side"]["version"] == 0  # the queue board
     assert state["screen"]["orientation"] == "portrait"
     assert state["screen"]["zones"] == {"header": True, "main": True, "ticker": True,
                                         "side": True}

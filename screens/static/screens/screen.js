@@ -1,5 +1,6 @@
-/* Lobby screen player (/screens/<name>): slides, ticker, clock, emergency; live over Socket.IO
-   with a slow state.json poll as the fallback, and a service worker for a server that is away.
+/* Lobby screen player (/screens/<name>): slides, ticker, clock, emergency, the calling board
+   (drawn and spoken by board.js); live over Socket.IO with a slow state.json poll as the
+   fallback, and a service worker for a server that is away.
    ES2017 for Chromium 61: no optional chaining, no ??, no object spread, no Promise#finally.
    Nothing here ever shows an error on the screen: on any failure it keeps the last state.
    Test hooks in the query string: ?speed=N (slide time runs N times faster),
@@ -189,6 +190,31 @@
     return {node: node, image: image, video: video};
   }
 
+  // Published answers of the suggestion box: citizens' words, so text nodes only.
+  function buildSuggestions(slide) {
+    var node = make('article', 'slide slide-suggestions');
+    var split = make('div', 'slide-split');
+    var text = make('div', 'slide-text');
+    text.appendChild(make('h2', 'slide-title', slide.title || ''));
+    var list = make('ol', 'suggestion-list');
+    var items = (slide.meta && slide.meta.items) || [];
+    for (var i = 0; i < items.length; i++) {
+      var entry = make('li', 'suggestion');
+      entry.appendChild(make('p', 'suggestion-q', items[i].text));
+      entry.appendChild(make('p', 'suggestion-a', items[i].reply));
+      list.appendChild(entry);
+    }
+    text.appendChild(list);
+    split.appendChild(text);
+    if (slide.qr_svg) {
+      var aside = make('div', 'slide-aside');
+      aside.appendChild(qrBox(slide));
+      split.appendChild(aside);
+    }
+    node.appendChild(split);
+    return {node: node};
+  }
+
   function build(slide) {
     if (slide.kind === 'image' || slide.kind === 'video' ||
         (slide.kind === 'interpretation' && slide.video)) {
@@ -197,6 +223,7 @@
     if (slide.kind === 'notice' || slide.kind === 'policy' || slide.kind === 'interpretation') {
       return buildCard(slide);
     }
+    if (slide.kind === 'suggestions') return buildSuggestions(slide);
     return buildCard({kind: slide.kind, title: slide.title, html: slide.html,
                       caption: slide.caption, qr_svg: slide.qr_svg});
   }
@@ -521,7 +548,7 @@
     if (nameNode.textContent !== hallName) nameNode.textContent = hallName;
     var side = document.querySelector('[data-zone="side"]');
     side.hidden = !state.side;
-    if (state.side && state.side.title) side.textContent = String(state.side.title);
+    if (state.side && window.gongkaiBoard) window.gongkaiBoard.show(state.side);
     guard(function () { setEmergency(state.emergency); });
     guard(function () { setTicker(state.ticker || [], zoneOn(state, 'ticker')); });
     guard(function () { setSlides(state.slides || []); });
@@ -573,6 +600,11 @@
                               version: current ? current.version : null});
   }
 
+  function boardEvent(kind, event) {
+    if (!current || !current.side || !window.gongkaiBoard) return;  // no side zone (now)
+    window.gongkaiBoard[kind](event);
+  }
+
   function connect() {
     if (!USE_SOCKET || typeof window.io !== 'function') { startPolling(); return; }
     socket = window.io('/screens', {reconnectionDelay: 1000, reconnectionDelayMax: 10000});
@@ -588,6 +620,9 @@
     });
     socket.on('state', function (state) { guard(function () { apply(state, false); }); });
     socket.on('reload', function () { window.location.reload(); });
+    // The calling board (room `queue`, joined by hello when the side zone is on).
+    socket.on('call', function (event) { guard(function () { boardEvent('call', event); }); });
+    socket.on('board', function (event) { guard(function () { boardEvent('board', event); }); });
     later(function () { if (!connected) startPolling(); }, CONNECT_GRACE_MS);
     window.setInterval(function () { guard(heartbeat); }, HEARTBEAT_MS);
   }

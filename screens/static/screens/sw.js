@@ -2,13 +2,16 @@
    Pages, state.json and the screens' scripts and styles: network first, the last good copy
    when the server is away (so a screen that restarts during an outage still plays).
    Media under /media/: from the cache once shown; a video's range requests are answered from
-   the cached whole file. Nothing else (Socket.IO, staff pages) is touched. */
+   the cached whole file. The calling board's voice clips (/voice/<clip>.wav?v=<token>): from
+   the cache once fetched (a new token is a new clip: the old copy is dropped), and any copy of
+   the clip when the server is away. Nothing else (Socket.IO, staff pages) is touched. */
 'use strict';
 
 var CACHE = 'gongkai-screens-v1';
 var SHELL = [
   'static/screens/screen.css',
   'static/screens/screen.js',
+  'static/screens/board.js',
   'static/screens/vendor/socket.io.min.js'
 ];
 var MAX_MEDIA_BYTES = 200 * 1024 * 1024;
@@ -116,6 +119,27 @@ function media(event) {
   });
 }
 
+function voiceClip(request) {
+  return caches.match(request.url).then(function (cached) {
+    if (cached) return cached;
+    return fetch(request).then(function (response) {
+      if (response.status === 200) {
+        var copy = response.clone();
+        caches.open(CACHE).then(function (cache) {
+          return cache.delete(request.url, {ignoreSearch: true}).then(function () {
+            return cache.put(request.url, copy);
+          });
+        }).catch(function () { /* quota: keep serving */ });
+      }
+      return response;
+    }, function (error) {
+      return caches.match(request.url, {ignoreSearch: true}).then(function (old) {
+        return old || Promise.reject(error);
+      });
+    });
+  });
+}
+
 // The page asks to keep itself (its first load was not yet through this worker) and hands
 // over every state it plays, so the cached state.json is the last one seen, socket or poll.
 self.addEventListener('message', function (event) {
@@ -151,6 +175,8 @@ self.addEventListener('fetch', function (event) {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.indexOf('/media/') === 0) {
     event.respondWith(media(event));
+  } else if (/^\/voice\/[^/]+\.wav$/.test(url.pathname)) {
+    event.respondWith(voiceClip(request));
   } else if (url.pathname.indexOf('/screens/') === 0 && url.pathname !== '/screens/sw.js') {
     event.respondWith(networkFirst(request));
   }
