@@ -6,6 +6,7 @@ from flask import Flask
 
 from kiosk import (  # noqa: F401  (pages and printing add their routes to views.bp)
     api,
+    feedback,
     pages,
     printing,
     queue,

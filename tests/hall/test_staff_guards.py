@@ -38,6 +38,29 @@ EXPECTED: dict[str, set[str]] = {
     "printer_staff.test_page": {Role.ADMIN, Role.EDITOR, Role.CLERK},
     "printer_staff.preview": {Role.ADMIN, Role.EDITOR, Role.CLERK},
     "printer_staff.virtual_png": {Role.ADMIN, Role.EDITOR, Role.CLERK},
+    "queue_followups.index": {Role.ADMIN, Role.CLERK},
+    "queue_followups.followup": {Role.ADMIN, Role.CLERK},
+    "queue_stats.index": {Role.ADMIN},
+    "queue_stats.daily_csv": {Role.ADMIN},
+    "queue_stats.tickets_csv": {Role.ADMIN},
+    **{f"feedback_staff.{view}": {Role.ADMIN, Role.EDITOR, Role.OFFICER} for view in (
+        "index", "suggestion", "suggestion_assign", "suggestion_close", "suggestion_contact",
+        "suggestion_deadline", "suggestion_publish", "suggestion_reopen", "suggestion_reply",
+        "consultations", "consultation", "consultation_new", "consultation_edit",
+        "consultation_open", "consultation_close", "consultation_delete",
+        "consultation_summary", "document", "document_upload", "document_delete", "comments",
+        "comments_csv", "comment_hide")},
+    "tickets_voice.index": {Role.ADMIN, Role.EDITOR},
+    "tickets_voice.sample": {Role.ADMIN, Role.EDITOR},
+    "tickets_voice.upload": {Role.ADMIN, Role.EDITOR},
+    "tickets_voice.revert": {Role.ADMIN, Role.EDITOR},
+    **{f"tickets_counter.{view}": {Role.ADMIN, Role.CLERK} for view in (
+        "index", "open_window", "window", "state", "call_next", "call_number", "recall",
+        "no_show", "finish", "transfer", "pause", "close")},
+    **{f"tickets_settings.{view}": {Role.ADMIN} for view in (
+        "services", "service_new", "service_edit", "windows", "window_new", "window_edit",
+        "window_release", "priorities", "priority_new", "priority_edit", "appointments",
+        "appointment_cancel")},
 }
 #: Blueprints whose every page is for editors (and admins).
 EDITOR_BLUEPRINTS = {"content_staff", "content_media", "content_transfer", "screens_staff"}
