@@ -79,6 +79,15 @@ DEFAULTS: dict[str, Any] = {
     "QUEUE_CALL_REPEAT": 2,
     "QUEUE_BOARD_RECENT": 6,
     "QUEUE_FOLLOWUP_WORKDAYS": 15,
+    # The ticket's phone page polls this often when its socket cannot connect.
+    "TICKET_PHONE_POLL_SECONDS": 30,
+    # Ratings: looking up a ticket number and sending a rating, per terminal; the
+    # counter-facing tablet offers the rating this long after "finish" and polls this often.
+    "RATING_LOOKUP_RATE_LIMIT": "10 per minute;60 per hour",
+    "RATING_RATE_LIMIT": "10 per minute;120 per hour",
+    "RATING_COUNTER_SECONDS": 60,
+    "RATING_COUNTER_POLL_SECONDS": 5,
+    # Suggestions and consultations (feedback/) keep their own defaults in feedback/__init__.py.
 }
 
 
