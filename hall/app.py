@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 import content
+import disclosure
 import feedback
 import kiosk
 import printer.spool
@@ -61,7 +62,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     limiter.init_app(app)
-    features = (content, tickets, feedback, kiosk, printer.spool, printer.staff, screens)
+    features = (content, tickets, feedback, disclosure, kiosk, printer.spool, printer.staff,
+                screens)
     for module in (i18n, timefmt, security, errors, calendar, views, cli, dashboard, *features):
         module.init_app(app)
     auth.init_app(app)  # last: every feature has added its staff routes and menu items
