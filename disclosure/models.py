@@ -141,9 +141,10 @@ class Application(db.Model):  # type: ignore[name-defined]
     events: Mapped[list[Event]] = relationship(back_populates="application",
                                                order_by="Event.id",
                                                cascade="all, delete-orphan")
-    attachments: Mapped[list[Attachment]] = relationship(back_populates="application",
-                                                         order_by="Attachment.id",
-                                                         cascade="all, delete-orphan")
+    # Module-qualified: content.models has an Attachment too.
+    attachments: Mapped[list[Attachment]] = relationship(
+        "disclosure.models.Attachment", back_populates="application",
+        order_by="disclosure.models.Attachment.id", cascade="all, delete-orphan")
 
 
 class Event(db.Model):  # type: ignore[name-defined]
