@@ -15,16 +15,18 @@ lowest id. Two windows calling at once each claim a candidate with a guarded
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import median
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hall.calendar import load_calendar
 from hall.db import utcnow
@@ -45,6 +47,14 @@ from tickets.models import (
 #: How far ahead :func:`availability` looks for the next opening.
 LOOKAHEAD_DAYS = 21
 
+P = ParamSpec("P")
+R = TypeVar("R")
+#: SQLite has one writer, and its busy wait is unfair polling: with dozens of threads writing
+#: at once one of them can starve past ``busy_timeout`` ("database is locked", seen at 32
+#: issuing and 8 calling threads). Queue writes in one process take turns here first, where
+#: waiting is blocking, not polling. PostgreSQL's row locks queue fairly and need nothing.
+_sqlite_writer = threading.RLock()
+
 
 class QueueError(Exception):
     """A refused queue action; ``message`` is for the person who asked (translated lazily)."""
@@ -53,6 +63,25 @@ class QueueError(Exception):
         super().__init__(str(message))
         self.message = message
         self.code = code
+
+
+def _serialised(func: Callable[P, R]) -> Callable[P, R]:
+    """Take turns on SQLite (see ``_sqlite_writer``); a database that stays busy anyway
+    becomes a calm refusal, never a 500, and nothing half-done is kept."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        sqlite = db.session.get_bind().dialect.name == "sqlite"
+        try:
+            if sqlite:
+                with _sqlite_writer:
+                    return func(*args, **kwargs)
+            return func(*args, **kwargs)
+        except OperationalError as error:
+            db.session.rollback()
+            raise QueueError(_l("系统繁忙，请稍后再试。"), "busy") from error
+
+    return wrapper
 
 
 # --------------------------------------------------------------------------- availability
@@ -263,6 +292,7 @@ def _existing(request_key: str | None) -> Ticket | None:
     return db.session.scalar(select(Ticket).where(Ticket.request_key == request_key))
 
 
+@_serialised
 def issue_ticket(service_code: str, *, priority_id: int | None = None,
                  appointment: Appointment | None = None, source: str = "kiosk",
                  terminal: str = "", request_key: str | None = None,
@@ -320,6 +350,7 @@ def _issued(ticket: Ticket, repeated: bool) -> Issued:
     return Issued(ticket, ahead, estimated_wait(ticket.service, ahead, ticket.day), repeated)
 
 
+@_serialised
 def check_in(code: str, now: dt.datetime | None = None, terminal: str = "",
              request_key: str | None = None) -> Issued:
     """Turn today's appointment with booking code ``code`` into a priority ticket."""
@@ -358,6 +389,7 @@ def _window(window_id: int) -> Window:
     return window
 
 
+@_serialised
 def open_window(window_id: int, clerk_id: int, clerk_name: str,
                 service_ids: Sequence[int] | None = None) -> Window:
     """A clerk takes a window (and optionally sets the services it serves today)."""
@@ -372,6 +404,7 @@ def open_window(window_id: int, clerk_id: int, clerk_name: str,
     return window
 
 
+@_serialised
 def close_window(window_id: int) -> Window:
     window = _window(window_id)
     window.clerk_id, window.clerk_name, window.opened_at = None, "", None
@@ -380,6 +413,7 @@ def close_window(window_id: int) -> Window:
     return window
 
 
+@_serialised
 def pause_window(window_id: int, paused: bool) -> Window:
     window = _window(window_id)
     window.paused = paused
@@ -434,6 +468,7 @@ def _record_call(ticket: Ticket, window: Window, now: dt.datetime, recall: bool)
     return call
 
 
+@_serialised
 def call_next(window_id: int, clerk_name: str = "", now: dt.datetime | None = None
               ) -> Ticket | None:
     """Finish the window's current ticket and call the next one by the rule (None: nobody
@@ -456,6 +491,7 @@ def call_next(window_id: int, clerk_name: str = "", now: dt.datetime | None = No
     raise QueueError(_l("叫号繁忙，请再试一次。"), "busy")
 
 
+@_serialised
 def call_ticket(window_id: int, number: str, clerk_name: str = "",
                 now: dt.datetime | None = None) -> Ticket:
     """Call a particular waiting ticket of today by its number (e.g. a citizen who came back)."""
@@ -491,6 +527,7 @@ def _current_or_refuse(window: Window) -> Ticket:
     return ticket
 
 
+@_serialised
 def recall(window_id: int, now: dt.datetime | None = None) -> Ticket:
     """Announce the window's current ticket again."""
     now = now or utcnow()
@@ -503,6 +540,7 @@ def recall(window_id: int, now: dt.datetime | None = None) -> Ticket:
     return ticket
 
 
+@_serialised
 def _close_current(window_id: int, status: TicketStatus, now: dt.datetime | None) -> Ticket:
     window = _window(window_id)
     ticket = _current_or_refuse(window)
@@ -523,6 +561,7 @@ def no_show(window_id: int, now: dt.datetime | None = None) -> Ticket:
     return _close_current(window_id, TicketStatus.NO_SHOW, now)
 
 
+@_serialised
 def transfer(window_id: int, *, service_id: int | None = None,
              target_window_id: int | None = None) -> Ticket:
     """Send the window's current ticket to another service or window; it waits again and
