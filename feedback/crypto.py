@@ -1,30 +1,21 @@
-"""Phone numbers at rest: Fernet (AES-128-CBC + HMAC) with a key derived from ``SECRET_KEY``.
+"""Phone numbers at rest, sealed by ``hall.crypto`` under this feature's own purpose label.
 
-The key is HKDF-SHA256 of the secret with a fixed purpose label, so it never equals the session
-signing key and needs no extra file. Changing ``SECRET_KEY`` makes stored phones unreadable:
-they are then shown as unreadable, never as someone else's number.
+The key is HKDF-SHA256 of the configured key material (``SECRET_KEY``, or ``PERSONAL_DATA_KEY``
+when set) with a fixed purpose label, so it never equals the session signing key and needs no
+extra file; phones sealed before that module existed open unchanged (same label, same
+derivation). Changing the key makes stored phones unreadable: they are then shown as
+unreadable, never as someone else's number.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+from hall.crypto import seal, unseal
 
 _PURPOSE = b"gongkai feedback contact phone v1"
 #: Mainland mobile (11 digits, 1…) or a landline with area code (0xx-xxxxxxxx, 7-8 digits).
 PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
-
-
-def _fernet(secret: str | None = None) -> Fernet:
-    secret = secret if secret is not None else str(current_app.config["SECRET_KEY"])
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=_PURPOSE).derive(secret.encode("utf-8"))
-    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def normalise_phone(raw: str) -> str:
@@ -39,19 +30,12 @@ def normalise_phone(raw: str) -> str:
 
 def encrypt_phone(phone: str) -> str:
     """The stored form of a (normalised) phone number; '' stays ''."""
-    if not phone:
-        return ""
-    return _fernet().encrypt(phone.encode("ascii")).decode("ascii")
+    return seal(phone, _PURPOSE)
 
 
 def decrypt_phone(stored: str) -> str | None:
     """The phone number, '' for none, None when it cannot be read (the secret changed)."""
-    if not stored:
-        return ""
-    try:
-        return _fernet().decrypt(stored.encode("ascii")).decode("ascii")
-    except (InvalidToken, ValueError):
-        return None
+    return unseal(stored, _PURPOSE)
 
 
 def mask_phone(phone: str) -> str:
