@@ -21,6 +21,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from hall import calendar_views
 from hall.extensions import db
 from hall.models import CalendarOverride
 
@@ -195,3 +196,4 @@ def unset_command(day: dt.datetime) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(calendar_cli)
+    calendar_views.init_app(app)  # the staff page (/staff/calendar)

@@ -18,3 +18,6 @@ screens_changed = _signals.signal("screens-changed")
 #: "recall", "finish", "no_show", "transfer", "window", "service"), ``service_ids``, and
 #: ``call_id`` for a call or recall (the ``queue_call`` row the lobby announces).
 queue_changed = _signals.signal("queue-changed")
+#: sent by the calendar's staff page after a commit that adds or removes an override: ``days``
+#: (the dates changed). Features that store due dates counted in working days recompute them.
+calendar_changed = _signals.signal("calendar-changed")

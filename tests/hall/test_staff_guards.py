@@ -61,6 +61,13 @@ EXPECTED: dict[str, set[str]] = {
         "services", "service_new", "service_edit", "windows", "window_new", "window_edit",
         "window_release", "priorities", "priority_new", "priority_edit", "appointments",
         "appointment_cancel")},
+    **{f"disclosure_report.{view}": {Role.ADMIN, Role.OFFICER} for view in (
+        "index", "year", "csv", "carry_in", "review")},
+    **{f"disclosure_staff.{view}": {Role.ADMIN, Role.OFFICER} for view in (
+        "index", "new", "case", "reveal", "step", "attachment_upload", "attachment",
+        "attachment_delete", "letter")},
+    **{f"hall_calendar.{view}": {Role.ADMIN, Role.OFFICER} for view in (
+        "index", "year", "set_day", "remove_day")},
 }
 #: Blueprints whose every page is for editors (and admins).
 EDITOR_BLUEPRINTS = {"content_staff", "content_media", "content_transfer", "screens_staff"}
