@@ -1,4 +1,4 @@
-"""Citizen touch pages: thin views over content, tickets and printer (and later disclosure)."""
+"""Citizen touch pages: thin views over content, tickets, disclosure, feedback and printer."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from flask import Flask
 
 from kiosk import (  # noqa: F401  (pages and printing add their routes to views.bp)
     api,
+    disclosure,
     feedback,
+    keyboard,
     pages,
     printing,
     queue,
@@ -22,3 +24,4 @@ def init_app(app: Flask) -> None:
     speech.init_app(app)
     queue.init_app(app)
     rating.init_app(app)
+    disclosure.init_app(app)

@@ -35,7 +35,7 @@ from feedback.labels import CATEGORY_LABELS, category_label, status_label
 from feedback.models import Consultation, Suggestion, SuggestionStatus
 from hall.db import utcnow
 from hall.extensions import limiter
-from kiosk import feedback_ime
+from kiosk import keyboard
 from kiosk.printing import BUSY, FLASH_PREFIX, PRINTING, UNAVAILABLE
 from kiosk.qr import qr_svg
 from kiosk.views import bp, found, int_arg
@@ -87,7 +87,7 @@ def suggest() -> ResponseReturnValue:
         else:
             session[RECEIPT_KEY] = {"id": row.id, "code": row.code, "key": row.lookup_key}
             return redirect(url_for("kiosk.suggest_done"), 303)
-    feedback_ime.warm()
+    keyboard.warm()
     config = current_app.config
     return render_template("kiosk/feedback.html", values=values, error=error,
                            categories=CATEGORY_LABELS,
@@ -204,19 +204,6 @@ def suggest_answers() -> str:
                            category_label=category_label)
 
 
-@bp.get("/ime")
-def ime() -> ResponseReturnValue:
-    """Candidates for the letters typed on the on-screen keyboard (``?p=zhengce``)."""
-    letters = request.args.get("p", "").strip().lower()
-    if len(letters) > feedback_ime.MAX_LETTERS or (letters and not letters.isalpha()):
-        return jsonify(error=_("拼音只能是字母。")), 400
-    found_ = feedback_ime.candidates(letters) if letters.isascii() else []
-    response = jsonify(candidates=[{"text": c.text, "consume": c.consume} for c in found_],
-                       segments=feedback_ime.segment(letters) if found_ else [])
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return response
-
-
 # -- consultations ----------------------------------------------------------------------------
 
 @bp.get("/consult")
@@ -235,7 +222,7 @@ def _consultation(consultation_id: int) -> Consultation:
 @bp.route("/consult/<int:consultation_id>", methods=["GET"])
 def consultation(consultation_id: int) -> str:
     row = _consultation(consultation_id)
-    feedback_ime.warm()
+    keyboard.warm()
     return _consultation_page(row)
 
 

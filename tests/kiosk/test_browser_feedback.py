@@ -40,7 +40,7 @@ def test_file_with_the_pinyin_keyboard_then_look_it_up(app: Flask, live_server: 
     ensure_speech(app)
     with kiosk_page(browser) as page:
         page.goto(f"{live_server.url}/kiosk/suggest")
-        keyboard = page.locator("#fb-keyboard")
+        keyboard = page.locator("#kb")
         expect(keyboard).to_be_visible()
         _check(page)
         page.get_by_text("服务态度", exact=True).click()
@@ -48,12 +48,12 @@ def test_file_with_the_pinyin_keyboard_then_look_it_up(app: Flask, live_server: 
         page.locator("#fb-text").fill("窗口的")
         for letter in "fuwu":
             keyboard.locator(f'[data-letter="{letter}"]').click()
-        expect(page.locator("#fb-letters")).to_have_text("fuwu")
-        keyboard.locator(".fb-candidate", has_text="服务").first.click()
+        expect(page.locator("#kb-letters")).to_have_text("fuwu")
+        keyboard.locator(".kb-candidate", has_text="服务").first.click()
         keyboard.locator('[data-key="，"]').click()
         for letter in "hen":
             keyboard.locator(f'[data-letter="{letter}"]').click()
-        keyboard.locator(".fb-candidate", has_text="很").first.click()
+        keyboard.locator(".kb-candidate", has_text="很").first.click()
         expect(page.locator("#fb-text")).to_have_value("窗口的服务，很")
         expect(page.locator("#fb-text-count")).to_contain_text("7")
         page.screenshot(path="/tmp/feedback-suggest.png")
@@ -72,7 +72,7 @@ def test_file_with_the_pinyin_keyboard_then_look_it_up(app: Flask, live_server: 
         page.locator("#fb-lookup-key").click()
         for char in row.lookup_key.lower():
             target = "data-letter" if char.isalpha() else "data-key"
-            page.locator(f'#fb-keyboard [{target}="{char}"]').click()
+            page.locator(f'#kb [{target}="{char}"]').click()
         expect(page.locator("#fb-lookup-key")).to_have_value(row.lookup_key)
         page.get_by_role("button", name="查询", exact=True).click()
         expect(page.locator("#fb-status")).to_have_text("待分办")
