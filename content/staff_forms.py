@@ -18,7 +18,7 @@ from sqlalchemy import String
 from wtforms import Field, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
-from wtforms.widgets import DateInput, DateTimeLocalInput, TextInput
+from wtforms.widgets import DateTimeLocalInput, TextInput
 
 from content.markdown import editable_source, render
 from content.media import MAX_ALT_CHARS
@@ -35,7 +35,7 @@ from content.models import (
 from content.schedule import check_publication, parse_time
 from content.transfer_checks import AUDIENCES, CHANNELS, MODES, TIERS
 from hall.db import utcnow
-from hall.forms import ParsedField, StaffForm
+from hall.forms import DayField, ParsedField, StaffForm
 from hall.timefmt import local
 
 #: Plain ``Text`` columns (summary, conditions, …) and Markdown bodies: generous caps.
@@ -103,24 +103,6 @@ class LocalDateTimeField(ParsedField):
         value = parse_time(text)
         if value is None or not 1900 <= value.year <= 2100:
             raise ValueError(_("时间无效，请按“年-月-日 时:分”填写。"))
-        return value
-
-
-class DayField(ParsedField):
-    """A ``date`` input (``2026-03-01``)."""
-
-    widget = DateInput()
-
-    def show(self, value: dt.date) -> str:
-        return value.isoformat()
-
-    def parse(self, text: str) -> dt.date:
-        try:
-            value = dt.date.fromisoformat(text)
-        except ValueError:
-            value = None
-        if value is None or not 1900 <= value.year <= 2100:
-            raise ValueError(_("日期无效，请按“年-月-日”填写，例如 2026-03-01。"))
         return value
 
 

@@ -4,22 +4,20 @@ extension …) are the workflow's, which refuses with its own message."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
-from wtforms.widgets import DateInput
 
 from disclosure.models import ApplicantType, Channel
 from disclosure.personal import ID_TYPES
 from disclosure.results import APPLICANT_COLUMNS, ART36_KINDS, RESULT_ROWS
 from disclosure.workflow import CONSULTATION_KINDS, DELIVERIES, FORMATS
-from hall.forms import ParsedField, StaffForm
+from hall.forms import Choice, DayField, StaffForm
 
 #: Channels staff enter by hand (the kiosk files its own), with Art 31's day received.
 STAFF_CHANNELS: list[tuple[str, Any]] = [
@@ -47,33 +45,6 @@ def _strip(value: Any) -> Any:
 
 def _length(limit: int) -> Length:
     return Length(max=limit, message=_l("最多 %(max)d 个字（现在 %(length)d 个）。"))
-
-
-class DayField(ParsedField):
-    """A ``YYYY-MM-DD`` date (the browser's date picker), within 2000–2100."""
-
-    widget = DateInput()
-
-    def show(self, value: dt.date) -> str:
-        return value.isoformat()
-
-    def parse(self, text: str) -> dt.date:
-        try:
-            value = dt.date.fromisoformat(text)
-        except ValueError:
-            value = None
-        if value is None or not 2000 <= value.year <= 2100:
-            raise ValueError(_("日期无效，请按“年-月-日”填写，例如 2026-03-01。"))
-        return value
-
-
-class Choice(SelectField):
-    """A select whose value must be one of its choices."""
-
-    def pre_validate(self, form: Any) -> None:
-        values = {str(c.value) for c in self.choices or []}  # type: ignore[union-attr]
-        if str(self.data or "") not in values:
-            raise ValidationError(_("请从列表中选择。"))
 
 
 _required = DataRequired(_l("此项必填。"))

@@ -863,8 +863,17 @@ def public_status(app: Application, today: dt.date | None = None) -> dict[str, A
         "replied_on": app.replied_on.isoformat() if app.replied_on else None,
         "closed_on": app.closed_on.isoformat() if app.closed_on else None,
         "result": app.result,
-        "result_label": str(RESULT_LABELS[app.result]) if app.result in RESULT_LABELS else "",
+        "result_label": _plain_label(app.result),
     }
+
+
+def _plain_label(result: str) -> str:
+    """A result as a citizen reads it: the report's label without its numbering
+    ("（一）予以公开" → "予以公开", "1.属于国家秘密" → "属于国家秘密")."""
+    if result not in RESULT_LABELS:
+        return ""
+    label = re.sub(r"^(（[一二三四五六七]）|\d+\.)", "", str(RESULT_LABELS[result]))
+    return label.split("（区分处理")[0]  # the report's counting note is not for citizens
 
 
 # --------------------------------------------------------------------------- staff only

@@ -9,12 +9,12 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import DateInput, DateTimeLocalInput
+from wtforms.widgets import DateTimeLocalInput
 
 from feedback.models import Consultation
-from hall.forms import ParsedField, StaffForm
+from hall.forms import Choice, DayField, ParsedField, StaffForm
 from hall.timefmt import HALL_TZ, local
 
 MAX_TITLE = 300
@@ -47,31 +47,6 @@ class LocalDateTimeField(ParsedField):
         if value.tzinfo is None:
             value = value.replace(tzinfo=HALL_TZ)
         return value.astimezone(dt.UTC)
-
-
-class DayField(ParsedField):
-    widget = DateInput()
-
-    def show(self, value: dt.date) -> str:
-        return value.isoformat()
-
-    def parse(self, text: str) -> dt.date:
-        try:
-            value = dt.date.fromisoformat(text)
-        except ValueError:
-            value = None
-        if value is None or not 2000 <= value.year <= 2100:
-            raise ValueError(_("日期无效，请按“年-月-日”填写，例如 2026-03-01。"))
-        return value
-
-
-class Choice(SelectField):
-    """A select whose value must be one of its choices."""
-
-    def pre_validate(self, form: Any) -> None:
-        values = {str(value) for value, _label in self.choices or []}  # type: ignore[misc]
-        if str(self.data or "") not in values:
-            raise ValidationError(_("请从列表中选择。"))
 
 
 class AssignForm(StaffForm):

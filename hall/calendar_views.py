@@ -21,13 +21,12 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
-from wtforms.widgets import DateInput
 
-from hall import audit
+from hall import audit, forms
 from hall import calendar as workdays
 from hall.auth import register_nav, role_required
 from hall.extensions import db
-from hall.forms import ParsedField, StaffForm
+from hall.forms import StaffForm
 from hall.models import CalendarOverride, Role
 from hall.signals import calendar_changed
 from hall.timefmt import local_today
@@ -42,23 +41,11 @@ audit.register_action("calendar_set", _l("设定工作日历"))
 audit.register_action("calendar_unset", _l("删除工作日历设定"))
 
 
-class DayField(ParsedField):
-    """A date typed as ``YYYY-MM-DD`` within the years the calendar serves."""
+class DayField(forms.DayField):
+    """A date within the years the calendar serves."""
 
-    widget = DateInput()
-
-    def show(self, value: dt.date) -> str:
-        return value.isoformat()
-
-    def parse(self, text: str) -> dt.date:
-        try:
-            value = dt.date.fromisoformat(text)
-        except ValueError:
-            value = None
-        if value is None or not FIRST_YEAR <= value.year <= LAST_YEAR:
-            raise ValueError(_("日期无效，请按“年-月-日”填写，例如 2027-02-06。"))
-        return value
-
+    first_year = FIRST_YEAR
+    last_year = LAST_YEAR
 
 class OverrideForm(StaffForm):
     day = DayField(_l("日期"), validators=[InputRequired(_l("请填写日期。"))])

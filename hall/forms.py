@@ -1,11 +1,15 @@
-"""Form pieces every staff page shares (Flask-WTF): the error list and typed text fields."""
+"""Form pieces every staff page shares (Flask-WTF): the error list, typed text fields, a
+date field and a select that only takes its own choices."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, SelectField, ValidationError
+from wtforms.widgets import DateInput
 
 
 class StaffForm(FlaskForm):
@@ -43,3 +47,35 @@ class ParsedField(Field):
         self.data = None
         if text:
             self.data = self.parse(text)
+
+
+class DayField(ParsedField):
+    """A ``YYYY-MM-DD`` date (the browser's date picker) between ``first_year`` and
+    ``last_year``; subclasses narrow the years."""
+
+    widget = DateInput()
+    first_year = 1900
+    last_year = 2100
+
+    def show(self, value: dt.date) -> str:
+        return value.isoformat()
+
+    def parse(self, text: str) -> dt.date:
+        try:
+            value = dt.date.fromisoformat(text)
+        except ValueError:
+            value = None
+        if value is None or not self.first_year <= value.year <= self.last_year:
+            raise ValueError(_("日期无效，请按“年-月-日”填写，例如 2026-03-01。"))
+        return value
+
+
+class Choice(SelectField):
+    """A select whose value must be one of its choices; nothing chosen counts as "" (so a
+    field is optional only where "" is among its choices)."""
+
+    def pre_validate(self, form: Any) -> None:
+        values = {str(getattr(c, "value", None) if hasattr(c, "value") else c[0])
+                  for c in self.choices or []}  # ``(value, label)`` or a SelectChoice
+        if str(self.data if self.data is not None else "") not in values:
+            raise ValidationError(_("请从列表中选择。"))
