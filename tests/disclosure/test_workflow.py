@@ -462,7 +462,7 @@ def test_public_status_shows_nothing_personal(app: Flask) -> None:
         assert secret not in text
     assert status["number"] == case.number and status["stage"] == Stage.ANSWERED
     assert status["stage_label"] == "已答复" and status["replied_on"] == "2026-11-25"
-    assert status["result_label"] == "6.属于四类过程性信息"
+    assert status["result_label"] == "属于四类过程性信息"  # without the report's numbering
     assert status["received_on"] == "2026-11-25" and status["due_on"] == "2026-12-23"
 
 
