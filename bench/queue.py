@@ -82,11 +82,11 @@ def serve(args: argparse.Namespace) -> None:
 
     from flask_migrate import upgrade
     from sqlalchemy import select
-    from werkzeug.serving import run_simple
 
     from content.demo import seed_demo
     from hall import accounts
     from hall.app import create_app
+    from hall.cli import serve
     from hall.extensions import db
     from hall.models import Role
     from tickets import queue
@@ -125,9 +125,7 @@ def serve(args: argparse.Namespace) -> None:
         db.session.remove()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     print(SETUP_MARK + json.dumps(setup), flush=True)
-    for hook in app.extensions.get("on_serve", []):  # as `gongkai run`: the spool worker
-        hook(app)
-    run_simple("127.0.0.1", args.port, app, threaded=True, use_reloader=False)
+    serve(app, "127.0.0.1", args.port)  # exactly as `gongkai run` serves
 
 
 # -- listener process -----------------------------------------------------------------------

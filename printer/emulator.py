@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import logging
 import re
+import signal
 import socket
 import socketserver
 import threading
@@ -246,6 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="paper width in mm")
     parser.add_argument("--paper-out", action="store_true", help="report paper out")
     args = parser.parse_args(argv)
+    # Stop on Ctrl-C and on SIGTERM (systemd, a test) even when started from a script's
+    # background job, which inherits SIGINT as ignored and so would never stop on it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
     printer = VirtualPrinter(args.host, args.port, args.out,
                              width_dots=384 if args.width == 58 else 576)
