@@ -49,17 +49,16 @@ from content.staff_forms import (
     CatalogForm,
     ContentForm,
     GuideForm,
-    IdSelect,
     InterpretationForm,
     NoticeForm,
     PolicyForm,
-    options,
     policy_label,
 )
 from hall import audit
 from hall.auth import register_nav, role_required, safe_next
 from hall.db import utcnow
 from hall.extensions import db
+from hall.forms import IdSelect, options
 from hall.models import Role
 
 bp = Blueprint("content_staff", __name__, url_prefix="/staff/content",

@@ -14,10 +14,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String
 from wtforms import Field, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, StopValidation, ValidationError
+from wtforms.validators import ValidationError
 from wtforms.widgets import DateTimeLocalInput, TextInput
 
 from content.markdown import editable_source, render
@@ -35,7 +34,17 @@ from content.models import (
 from content.schedule import check_publication, parse_time
 from content.transfer_checks import AUDIENCES, CHANNELS, MODES, TIERS
 from hall.db import utcnow
-from hall.forms import DayField, ParsedField, StaffForm
+from hall.forms import (
+    DayField,
+    IdSelect,
+    ParsedField,
+    StaffForm,
+    length,
+    max_length,
+    options,
+    required,
+    strip,
+)
 from hall.timefmt import local
 
 #: Plain ``Text`` columns (summary, conditions, …) and Markdown bodies: generous caps.
@@ -54,41 +63,6 @@ STATUS_LABELS: dict[str, Any] = {
 POLICY_LOOKUP = {"list": "policy-list", "autocomplete": "off"}
 _SPLIT = re.compile(r"\s*[|｜]\s*")
 _COPIES = re.compile(r"^(\d{1,4})\s*份?$")
-
-
-def strip(value: Any) -> Any:
-    """Trim surrounding white space (filters run before validators)."""
-    return value.strip() if isinstance(value, str) else value
-
-
-def max_length(column: Any) -> int:
-    """The ``String(n)`` length of a model column."""
-    kind = column.property.columns[0].type
-    assert isinstance(kind, String) and kind.length
-    return int(kind.length)
-
-
-def length(limit: int) -> Length:
-    return Length(max=limit, message=_l("最多 %(max)d 个字（现在 %(length)d 个）。"))
-
-
-class Required:
-    """Like ``DataRequired``, but keeps a parse error (“日期无效”) instead of hiding it."""
-
-    field_flags = {"required": True}
-
-    def __init__(self, message: Any) -> None:
-        self.message = message
-
-    def __call__(self, form: Any, field: Field) -> None:
-        if field.process_errors:
-            raise StopValidation()  # the parse error already says what is wrong
-        if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
-            raise StopValidation(self.message)
-
-
-def required() -> Required:
-    return Required(_l("此项必填。"))
 
 
 class LocalDateTimeField(ParsedField):
@@ -124,39 +98,6 @@ class Choice(SelectField):
         values = {str(choice.value) for choice in self.choices or []}
         if self.data is not None and str(self.data) not in values:
             raise ValidationError(_("请从列表中选择。"))
-
-
-def _optional_id(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    return int(value)
-
-
-class IdSelect(Choice):
-    """A select of database ids (choices set by the view); empty means none."""
-
-    def __init__(self, label: Any, *, optional: bool = True, **kwargs: Any) -> None:
-        super().__init__(label, coerce=_optional_id, validate_choice=True, **kwargs)
-        self.optional = optional
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = str(valuelist[0]).strip() if valuelist else ""
-        try:
-            self.data = _optional_id(text)
-        except ValueError:
-            self.data = -1  # never an id: refused by pre_validate
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data is None:
-            if not self.optional:
-                raise ValidationError(_("请从列表中选择。"))
-            return
-        super().pre_validate(form)
-
-
-def options(pairs: Any) -> list[SelectChoice]:
-    """Select options from ``(value, label)`` pairs."""
-    return [SelectChoice(value=value, label=label) for value, label in pairs]
 
 
 def _choices(values: tuple[str, ...]) -> list[SelectChoice]:

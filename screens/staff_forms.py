@@ -8,7 +8,6 @@ Each form fills itself from a row with ``load()`` and gives the attributes to se
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -16,20 +15,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput, TimeInput
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from content.staff_forms import (
-    Choice,
+from content.staff_forms import Choice, LocalDateTimeField
+from hall.db import utcnow
+from hall.forms import (
+    ClockField,
     IdSelect,
-    LocalDateTimeField,
+    ParsedField,
+    StaffForm,
     length,
     max_length,
     options,
     required,
     strip,
 )
-from hall.db import utcnow
-from hall.forms import ParsedField, StaffForm
 from screens.models import (
     ALL_WEEKDAYS,
     EmergencyMessage,
@@ -70,21 +70,6 @@ TARGET_LABELS: dict[str, Any] = {
     EmergencyTarget.SCREEN.value: _l("一块屏幕"),
 }
 
-
-class ClockField(ParsedField):
-    """A ``time`` input (``22:00``) in the hall's local time; empty means none."""
-
-    widget = TimeInput()
-
-    def show(self, value: dt.time) -> str:
-        return value.strftime("%H:%M")
-
-    def parse(self, text: str) -> dt.time:
-        try:
-            value = dt.time.fromisoformat(text)
-        except ValueError:
-            raise ValueError(_("时间无效，请按“时:分”填写，例如 08:30。")) from None
-        return value.replace(second=0, microsecond=0, tzinfo=None)
 
 
 class WholeNumberField(ParsedField):

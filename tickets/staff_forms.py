@@ -16,18 +16,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, SelectMultipleField, StringField
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput, TimeInput
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from content.staff_forms import (
+from hall.forms import (
+    ClockField,
     DayField,
     IdSelect,
+    ParsedField,
+    StaffForm,
     length,
     max_length,
     options,
     required,
     strip,
 )
-from hall.forms import ParsedField, StaffForm
 from tickets.models import Appointment, PriorityCategory, Service, Window
 
 WEEKDAY_LABELS = [_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"),
@@ -55,21 +57,6 @@ class WholeNumberField(ParsedField):
             raise ValueError(_("请填写一个整数。"))
         return int(text)
 
-
-class ClockField(ParsedField):
-    """A ``time`` input (``09:00``) in the hall's local time; empty means none."""
-
-    widget = TimeInput()
-
-    def show(self, value: dt.time) -> str:
-        return value.strftime("%H:%M")
-
-    def parse(self, text: str) -> dt.time:
-        try:
-            value = dt.time.fromisoformat(text)
-        except ValueError:
-            raise ValueError(_("时间无效，请按“时:分”填写，例如 09:00。")) from None
-        return value.replace(second=0, microsecond=0, tzinfo=None)
 
 
 class IdsField(SelectMultipleField):
