@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -27,12 +26,14 @@ from hall import (
     dashboard,
     errors,
     i18n,
+    logs,
     security,
+    serve,
     timefmt,
     users,  # noqa: F401  (adds its routes to the staff blueprint)
     views,
 )
-from hall.config import DEFAULTS, database_url, normalise_url
+from hall.config import DEFAULTS, database_url, fill_from_redis_url, normalise_url
 from hall.extensions import db, limiter, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -50,13 +51,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    fill_from_redis_url(app.config)
     if "SQLALCHEMY_DATABASE_URI" not in app.config:
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.init_app(app)
 
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
     db.init_app(app)
@@ -64,7 +65,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     features = (content, tickets, feedback, disclosure, kiosk, printer.spool, printer.staff,
                 screens)
-    for module in (i18n, timefmt, security, errors, calendar, views, cli, dashboard, *features):
+    for module in (i18n, timefmt, security, errors, calendar, views, cli, serve, dashboard,
+                   *features):
         module.init_app(app)
     auth.init_app(app)  # last: every feature has added its staff routes and menu items
     return app

@@ -62,6 +62,13 @@ DEFAULTS: dict[str, Any] = {
     "PRINTER_STATUS_WAIT_SECONDS": 1.0,
     # A kiosk terminal may have at most this many slips waiting on its printer.
     "KIOSK_PRINT_MAX_WAITING": 3,
+    # Redis shared by several server processes (`gongkai serve --workers N`), e.g.
+    # "redis://127.0.0.1:6379/0": fills SOCKETIO_MESSAGE_QUEUE, RATELIMIT_STORAGE_URI and
+    # KIOSK_DRAFT_STORAGE_URI below wherever they are left at their one-process defaults.
+    "REDIS_URL": None,
+    # Socket.IO transports the server accepts (None: websocket and long-polling); several
+    # workers accept websocket only (long-polling would need sticky sessions).
+    "SOCKETIO_TRANSPORTS": None,
     # Socket.IO message queue shared by several server processes, e.g. "redis://127.0.0.1:6379/0";
     # None: one process, events stay in memory.
     "SOCKETIO_MESSAGE_QUEUE": None,
@@ -89,6 +96,18 @@ DEFAULTS: dict[str, Any] = {
     "RATING_COUNTER_POLL_SECONDS": 5,
     # Suggestions and consultations (feedback/) keep their own defaults in feedback/__init__.py.
 }
+
+
+def fill_from_redis_url(config: dict[str, Any]) -> None:
+    """Point the one-process stores at ``REDIS_URL`` when it is set and they are not."""
+    url = config.get("REDIS_URL")
+    if not url:
+        return
+    if not config.get("SOCKETIO_MESSAGE_QUEUE"):
+        config["SOCKETIO_MESSAGE_QUEUE"] = url
+    for key in ("RATELIMIT_STORAGE_URI", "KIOSK_DRAFT_STORAGE_URI"):
+        if str(config.get(key) or "memory://").startswith("memory"):
+            config[key] = url
 
 
 def database_url(instance_path: str) -> str:

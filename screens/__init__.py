@@ -25,7 +25,8 @@ def init_app(app: Flask) -> None:
     socketio.server_options.pop("client_manager", None)
     socketio.init_app(app, async_mode="threading",
                       message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
-                      channel=app.config.get("SOCKETIO_CHANNEL", "gongkai-screens"))
+                      channel=app.config.get("SOCKETIO_CHANNEL", "gongkai-screens"),
+                      transports=app.config.get("SOCKETIO_TRANSPORTS"))
     views.init_app(app)
     api.init_app(app)
     push.init_app(app)

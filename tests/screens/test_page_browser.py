@@ -271,7 +271,10 @@ def test_without_a_socket_the_page_falls_back_to_polling(
         browser: Any, live_server: LiveServer, fixture_state: FixtureState) -> None:
     """Socket.IO cannot get through: after about ten seconds the page polls state.json."""
     page = new_screen_page(browser)
+    # The page speaks WebSocket only; Playwright's route() sees HTTP, route_web_socket() the
+    # socket, which is closed as soon as it opens (a network that lets no websocket through).
     page.route("**/socket.io/**", lambda route: route.abort("connectionrefused"))
+    page.route_web_socket("**/socket.io/**", lambda ws: ws.close())
     polls: list[float] = []
     page.on("request", lambda r: polls.append(time.monotonic()) if "state.json" in r.url else 0)
     try:

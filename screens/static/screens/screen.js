@@ -18,6 +18,11 @@
   var PREVIEW = params.get('preview') === '1';
   var POLL_MS = positive(params.get('poll'), 60) * 1000;
   var USE_SOCKET = params.get('socket') !== '0';
+  // WebSocket only: long-polling would need every request of a session to reach the same
+  // server process, which `gongkai serve --workers N` cannot promise. Retries stay short so a
+  // restarted server has every screen back within a few seconds.
+  var SOCKET_OPTIONS = {transports: ['websocket'], reconnectionDelay: 500,
+                        reconnectionDelayMax: 2000};
   var CONNECT_GRACE_MS = 10000;
   var HEARTBEAT_MS = 30000;
   var STALL_MS = 8000;
@@ -607,7 +612,7 @@
 
   function connect() {
     if (!USE_SOCKET || typeof window.io !== 'function') { startPolling(); return; }
-    socket = window.io('/screens', {reconnectionDelay: 1000, reconnectionDelayMax: 10000});
+    socket = window.io('/screens', SOCKET_OPTIONS);
     socket.on('connect', function () {
       connected = true;
       stopPolling();

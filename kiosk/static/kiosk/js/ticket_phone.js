@@ -9,6 +9,11 @@
   if (!root || !root.getAttribute('data-api')) return;
   var api = root.getAttribute('data-api');
   var pollMs = Math.max(1, Number(root.getAttribute('data-poll-seconds')) || 30) * 1000;
+  // WebSocket only: long-polling would need every request of a session to reach the same
+  // server process, which `gongkai serve --workers N` cannot promise. Retries stay short so a
+  // restarted server has every screen back within a few seconds.
+  var SOCKET_OPTIONS = { transports: ['websocket'], reconnectionDelay: 500,
+                         reconnectionDelayMax: 2000 };
   var messages = document.getElementById('phone-messages').dataset;
   var FINAL = { done: true, no_show: true, cancelled: true, expired: true };
   var inflight = false;
@@ -107,7 +112,7 @@
 
   function connect() {
     if (typeof window.io !== 'function') return; // the poll below still keeps the page fresh
-    socket = window.io('/screens', { reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
+    socket = window.io('/screens', SOCKET_OPTIONS);
     socket.on('connect', function () {
       socket.emit('follow', {});
       refetch(); // catch up on whatever happened while disconnected

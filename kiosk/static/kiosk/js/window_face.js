@@ -10,6 +10,11 @@ const face = document.getElementById("face");
 const form = document.getElementById("face-form");
 const sections = face.querySelectorAll("[data-state]");
 const errorBox = form.querySelector("[data-rate-error]");
+// WebSocket only: long-polling would need every request of a session to reach the same
+// server process, which `gongkai serve --workers N` cannot promise. Retries stay short so a
+// restarted server has every screen back within a few seconds.
+const SOCKET_OPTIONS = { transports: ["websocket"], reconnectionDelay: 500,
+                         reconnectionDelayMax: 2000 };
 const countdown = face.querySelector("[data-countdown]");
 const csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
 
@@ -163,7 +168,7 @@ window.setInterval(refresh, pollMs);
 refresh();
 
 if (typeof window.io === "function") {
-  const socket = window.io("/screens", { reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
+  const socket = window.io("/screens", SOCKET_OPTIONS);
   socket.on("connect", () => {
     socket.emit("follow", {});
     refresh();
