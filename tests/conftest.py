@@ -55,6 +55,9 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     url = f"{server}/{name}"
     _migrate(url, base)
     yield url
+    engine = _PG_ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -65,14 +68,32 @@ def _database_url(template: str, tmp_path: Path) -> str:
         path = tmp_path / "gongkai.sqlite3"
         shutil.copyfile(template, path)
         return f"sqlite:///{path}"
-    engine = create_engine(template)
+    _empty_pg(template)
+    return template
+
+
+_PG_ENGINES: dict[str, Any] = {}
+
+
+def _empty_pg(url: str) -> None:
+    """Empty the run's PostgreSQL database for the next test, as a fresh copy would be: only
+    the tables that hold rows are truncated (a TRUNCATE of all ~40 tables made new files for
+    each and cost about 0.2 s a test), and every sequence a test moved starts again at 1."""
+    engine = _PG_ENGINES.get(url)
+    if engine is None:
+        engine = _PG_ENGINES[url] = create_engine(url)
     with engine.begin() as conn:
         tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
-        if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+        probe = " UNION ALL ".join(
+            f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+        full = [row[0] for row in conn.execute(text(probe))] if tables else []
+        if full:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in full)
                               + " RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return template
+        moved = conn.execute(text("SELECT schemaname, sequencename FROM pg_sequences "
+                                  "WHERE last_value IS NOT NULL")).all()
+        for schema, name in moved:
+            conn.execute(text(f'ALTER SEQUENCE "{schema}"."{name}" RESTART'))
 
 
 @pytest.fixture
