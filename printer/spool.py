@@ -16,11 +16,13 @@ import datetime as dt
 import enum
 import logging
 import math
+import os
 import secrets
 import threading
 import time
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hall import audit, usage
+from hall import audit, doctor, usage
 from hall.db import UTCDateTime, utcnow
 from hall.extensions import db
 from printer import PrinterError, PrinterProfile, Slip, Status, make_transport, slip_bytes
@@ -549,6 +551,62 @@ def _on_serve(app: Flask) -> None:
     spool_of(app).start()
 
 
+def _probe_for_doctor(cfg: Mapping[str, Any]) -> Status:
+    """A fresh status query (not the spool's cache); a file printer must also be writable."""
+    try:
+        transport = make_transport(cfg)
+    except ValueError as exc:
+        return Status(online=False, error=f"bad settings: {exc}")
+    try:
+        if cfg.get("transport") == "file":
+            path = Path(str(cfg.get("path")))
+            if not os.access(path if path.exists() else path.parent, os.W_OK):
+                return Status(online=False, error=f"cannot write {path}")
+        return transport.status()
+    finally:
+        transport.close()
+
+
+def doctor_printers(app: Flask) -> list[doctor.Finding]:
+    """``gongkai doctor``: ask every printer now, all at once. A printer that cannot print is a
+    WARN: the hall goes on, and the spool prints the waiting slips when it is back."""
+    try:
+        table = printers(app)
+        terminals = kiosk_printers(app)
+    except tomllib.TOMLDecodeError as exc:
+        return [doctor.Finding("printers", doctor.Level.WARN,
+                               f"printers.toml 格式错误 invalid: {exc}", "改正 fix "
+                               "instance/printers.toml (docs/printer.md)")]
+    if not table:
+        return [doctor.Finding("printers", doctor.Level.WARN,
+                               "没有配置打印机 no printer configured: kiosks print no slips",
+                               "PRINTERS or instance/printers.toml (docs/printer.md)")]
+    with ThreadPoolExecutor(max_workers=min(8, len(table))) as pool:
+        states = dict(zip(table, pool.map(_probe_for_doctor, table.values()), strict=True))
+    found = []
+    for name, state in states.items():
+        where = describe(table[name])
+        if state.problem:
+            found.append(doctor.Finding(
+                f"printer {name}", doctor.Level.WARN,
+                f"打印机不能打印 cannot print ({where}): {state.problem}",
+                f"检查电源、连线、纸卷 check power, cable and paper; "
+                f"then gongkai printer test {name}"))
+        elif state.ready:
+            found.append(doctor.Finding(f"printer {name}", doctor.Level.OK,
+                                        f"打印机就绪 ready ({where})"))
+        else:
+            found.append(doctor.Finding(f"printer {name}", doctor.Level.OK,
+                                        f"状态未知（此类打印机不回报）status unknown ({where})"))
+    for terminal, name in terminals.items():
+        if name not in table:
+            found.append(doctor.Finding(
+                "printers", doctor.Level.WARN,
+                f"终端 {terminal} 指向不存在的打印机 kiosk {terminal} → unknown printer {name}",
+                "改正 fix KIOSK_PRINTERS or [kiosk_printers]"))
+    return found
+
+
 # -- the command line -------------------------------------------------------------------------
 
 printer_group = click.Group("printer", help="打印机 Printers: list them, print a test page, "
@@ -639,5 +697,6 @@ def init_app(app: Flask) -> None:
     hooks: list[Callable[[Flask], None]] = app.extensions.setdefault("on_serve", [])
     hooks.append(_on_serve)
     app.cli.add_command(printer_group)
+    doctor.register_check(app, "printers", doctor_printers)
     audit.register_action("print_test", _l("打印测试页"))
     audit.register_action("reprint", _l("重新打印"))

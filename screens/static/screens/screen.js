@@ -13,6 +13,11 @@
   var STATE_URL = body.getAttribute('data-state-url') || '';
   var params = new URLSearchParams(window.location.search);
   var SPEED = positive(params.get('speed'), 1);
+  // A screen is looked at, not handled: no browser menu on a long press, no pinch zoom.
+  document.addEventListener('contextmenu', function (event) { event.preventDefault(); });
+  document.addEventListener('wheel', function (event) {
+    if (event.ctrlKey) event.preventDefault();
+  }, {passive: false});
   // A staff preview (?preview=1) plays like the screen but is not the screen: no heartbeat,
   // and its hello asks the server not to note it in the registry.
   var PREVIEW = params.get('preview') === '1';
