@@ -13,8 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import run_simple
 
-from hall import accounts, audit
+from hall import accounts, audit, backup, doctor
 from hall.extensions import db
+from hall.logs import QuietRequestHandler
 from hall.models import Role, StaffUser
 
 ADDRESSES = [
@@ -69,7 +70,9 @@ def serve(app: Flask, host: str, port: int) -> None:
     # Werkzeug's threaded server also carries the screens' websockets (Flask-SocketIO's
     # threading mode with simple-websocket). Not socketio.run(): inside a Flask CLI command
     # Flask ignores app.run(), which socketio.run() calls in this mode.
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    # Request lines are logged without their query string (what a citizen typed).
+    run_simple(host, port, app, threaded=True, use_reloader=False,
+               request_handler=QuietRequestHandler)
 
 
 
@@ -130,3 +133,5 @@ def unlock_command(username: str) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(staff_group)
+    doctor.init_app(app)  # gongkai doctor
+    backup.init_app(app)  # gongkai backup / restore

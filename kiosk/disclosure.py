@@ -214,6 +214,7 @@ def apply() -> ResponseReturnValue:
 
 
 @bp.post("/apply/start")
+@limiter.shared_limit(_limit("KIOSK_FORM_RATE_LIMIT"), scope="kiosk-form")
 def apply_start() -> Response:
     """A fresh draft (any earlier one on this kiosk is dropped) with its own request key."""
     _wipe()
@@ -231,6 +232,7 @@ def _expired() -> Response:
 
 
 @bp.route("/apply/step/<name>", methods=["GET", "POST"])
+@limiter.shared_limit(_limit("KIOSK_FORM_RATE_LIMIT"), scope="kiosk-form", methods=["POST"])
 @_no_store
 def apply_step(name: str) -> ResponseReturnValue:
     """One step of the form: GET shows it with what was typed so far, POST checks this step's

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from content import queries
 from content.models import Policy
+from hall.extensions import limiter
 from kiosk.views import bp, found
 from printer import policy_qr_slip, spool
 from printer.spool import JobKind, JobStatus, PrintJob
@@ -70,6 +71,7 @@ def _answer(doc_id: int, state: str, job: PrintJob | None = None) -> Response:
 
 
 @bp.post("/print/policy/<int:policy_id>")
+@limiter.limit(lambda: str(current_app.config["PRINT_RATE_LIMIT"]))
 def print_policy(policy_id: int) -> Response:
     doc = found(queries.policy_or_none(policy_id))
     name = spool.printer_for_terminal(request.remote_addr)

@@ -22,6 +22,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from hall.extensions import limiter
+
 log = logging.getLogger(__name__)
 
 bp = Blueprint("kiosk_speech", __name__, url_prefix="/kiosk")
@@ -237,6 +239,7 @@ def _error(message: str, status: int) -> tuple[Response, int]:
 
 
 @bp.post("/speech")
+@limiter.limit(lambda: str(current_app.config["SPEECH_RATE_LIMIT"]))
 def speech() -> Response | tuple[Response, int]:
     """``{"text": "…"}`` (at most 1,000 characters) -> ``audio/wav``."""
     payload = request.get_json(silent=True)

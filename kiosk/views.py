@@ -26,6 +26,7 @@ from flask_babel import refresh
 from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.wrappers import Response
 
+from hall.extensions import limiter
 from hall.i18n import SESSION_KEY as LANG_KEY
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
@@ -68,7 +69,7 @@ def int_arg(name: str, *, low: int = 1, high: int = 10**9) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise BadRequest(_("参数“%(name)s”的值无效。", name=name))
     return int(raw)
 
@@ -114,6 +115,8 @@ def index() -> str:
 
 
 @bp.route("/elder", methods=["GET", "POST"])
+@limiter.shared_limit(lambda: str(current_app.config["KIOSK_FORM_RATE_LIMIT"]),
+                      scope="kiosk-form", methods=["POST"])
 def elder() -> Response:
     """Turn elder mode on (``on=1``) or off (``on=0``) and go back where the person was."""
     value = request.values.get("on", "")
