@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
 import warnings
@@ -26,6 +27,8 @@ from sqlalchemy import or_, select
 
 from content.models import Attachment, Interpretation, MediaFile, Notice, Policy
 from hall.extensions import db
+
+log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 #: Size limits per kind; the staff page reads them from the app config (these are defaults).
@@ -57,6 +60,14 @@ class UploadRejected(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def cannot_store(error: OSError) -> UploadRejected:
+    """The refusal when the server cannot write an upload (a full disk, a read-only folder);
+    the reason is logged for the administrator."""
+    log.error("upload not stored: %s", error.strerror or error)
+    return UploadRejected(_("服务器无法保存文件（磁盘空间不足或没有写入权限），文件没有上传。"
+                            "请联系系统管理员处理后再上传。"))
 
 
 @dataclass(frozen=True)
@@ -182,7 +193,8 @@ def store_upload(data: bytes, original_name: str, *, max_bytes: Mapping[str, int
 
     :param max_bytes: config mapping holding ``MEDIA_MAX_{IMAGE,VIDEO,DOCUMENT}_BYTES``.
     :param media_root: the media folder (``instance/media``); files go under ``uploads/``.
-    :raises UploadRejected: wrong type, too large, broken or a decompression bomb.
+    :raises UploadRejected: wrong type, too large, broken, a decompression bomb, or the
+        disk is full (nothing of this upload is left on disk then).
     """
     detected = detect(data)
     limit = limit_for(detected.kind, max_bytes)
@@ -200,12 +212,19 @@ def store_upload(data: bytes, original_name: str, *, max_bytes: Mapping[str, int
     width = height = None
     thumbnail = ""
     stored = data
-    if detected.kind == "image":
-        image = _process_image(data, _IMAGE_FORMATS[detected.ext])
-        stored, width, height = image.data, image.width, image.height
-        thumbnail = f"{UPLOAD_DIR}/{digest}.thumb.{detected.ext}"
-        _write(media_root / thumbnail, image.thumbnail)
-    _write(media_root / filename, stored)
+    written: list[Path] = []
+    try:
+        if detected.kind == "image":
+            image = _process_image(data, _IMAGE_FORMATS[detected.ext])
+            stored, width, height = image.data, image.width, image.height
+            thumbnail = f"{UPLOAD_DIR}/{digest}.thumb.{detected.ext}"
+            if _write(media_root / thumbnail, image.thumbnail):
+                written.append(media_root / thumbnail)
+        _write(media_root / filename, stored)
+    except OSError as error:  # no room: a thumbnail without its image is no use either
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise cannot_store(error) from error
     if existing is not None:
         return existing
     media = MediaFile(filename=filename, original_name=clean_name(original_name) or filename,
@@ -279,14 +298,23 @@ def _save(image: Image.Image, fmt: str, **options: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write a content-addressed file once, atomically (a half-written file is never seen)."""
+def _write(path: Path, data: bytes) -> bool:
+    """Write a content-addressed file once, atomically: a half-written file is never seen,
+    nor left behind when the write fails. False when the file was there already.
+
+    :raises OSError: the disk is full, or the folder cannot be written.
+    """
     if path.is_file() and path.stat().st_size == len(data):
-        return
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
-    part.write_bytes(data)
-    os.replace(part, path)
+    try:
+        part.write_bytes(data)
+        os.replace(part, path)
+    except OSError:
+        part.unlink(missing_ok=True)
+        raise
+    return True
 
 
 def uses_of(media: MediaFile) -> list[str]:

@@ -100,6 +100,8 @@ def upload() -> Response | tuple[str, int]:
     except RequestEntityTooLarge:
         return _render([_("一次上传的文件合计不能超过 %(limit)s，请分几次上传。",
                           limit=media.human_size(cap))], 413)
+    except OSError as error:  # the upload could not even be buffered: the disk is full
+        return _render([media.cannot_store(error).message], 507)
     user = current_user()
     errors: list[str] = []
     done: list[str] = []

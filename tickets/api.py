@@ -50,7 +50,7 @@ SOURCES = ("api", "kiosk", "button")
 EXPIRED = "expired"
 #: HTTP status of each refusal code of :class:`tickets.queue.QueueError`.
 STATUS_OF = {"unknown_service": 404, "unknown_booking": 404, "unknown_priority": 400,
-             "closed": 409, "wrong_day": 409}
+             "closed": 409, "wrong_day": 409, "busy": 503}  # busy: send again later
 
 
 class ApiError(Exception):
