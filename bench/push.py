@@ -3,18 +3,24 @@ idle traffic per screen.
 
 Run: ``.venv/bin/python bench/push.py [--clients 300] [--publishes 50] [--idle-seconds 60]``
 (``--clients 1000`` for the large figure; ``--message-queue redis://127.0.0.1:6379/0`` to go
-through Redis). Three kinds of process:
+through Redis; ``--deflate`` to have the clients offer permessage-deflate as browsers do, which
+the server declines: see ``screens/push.py``). Three kinds of process:
 
 - the server: the app on a fresh SQLite database (or ``--database``), migrated and seeded with
-  the demo (screens ``lobby`` and ``lobby-portrait``), served by Flask-SocketIO's threading
-  server exactly as ``gongkai run`` does. Each line on its standard input is one publish: it
-  sets the first ticker line to ``bench-publish-<n>``, commits and sends ``screens_changed``,
-  so the real path runs (version bump, full state per screen, emit to each screen's room).
-- the clients (``--client-procs`` processes, asyncio + aiohttp): each client speaks the
-  Engine.IO 4 / Socket.IO 5 protocol over a websocket as the screen page does (hello on
-  connect, pong to pings, a heartbeat every 30 s) and notes when each publish arrives. They
-  are protocol-level clients rather than python-socketio's own (which the tests use), so that
-  the measuring side spends little CPU on the same machine and the bytes are counted exactly.
+  the demo (screens ``lobby`` and ``lobby-portrait``), served exactly as ``gongkai run`` serves:
+  ``hall.cli.serve`` (the ``on_serve`` hooks, start-up objects frozen out of the garbage
+  collector, then Werkzeug's threaded server, which carries the websockets). Like ``gongkai
+  serve``, it accepts the websocket transport only; the virtual printer is off. Each line on
+  its standard input is one publish: it sets the first ticker line to ``bench-publish-<n>``,
+  commits and sends ``screens_changed``, so the real path runs (version bump, full state per
+  screen, emit to each screen's room).
+- the clients (``--client-procs`` processes, asyncio + aiohttp): each client opens the
+  websocket transport straight away (``transport=websocket``, no long-polling first: what
+  ``transports=['websocket']`` does in python-socketio and the screen page), speaks the
+  Engine.IO 4 / Socket.IO 5 protocol as the screen page does (hello on connect, pong to
+  pings, a heartbeat every 30 s) and notes when each publish arrives. They are protocol-level
+  clients rather than python-socketio's own (which the tests use), so that the measuring side
+  spends little CPU on the same machine and the bytes are counted exactly.
 - this driver: starts both, publishes, samples the server's CPU and RSS (psutil) and reads the
   server sockets' TCP byte counters (``ss -ti``) over the idle minute.
 
@@ -37,10 +43,16 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+_HERE = Path(__file__).resolve().parent
+# Run as a script, this file's folder comes first on sys.path, and its neighbour
+# ``bench/queue.py`` would hide the standard library's ``queue`` from every library imported
+# later (urllib3, engineio). Drop the folder; put the repository root first instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
 TARGETS = {300: {"p99_ms": 50.0}, 1000: {"p99_ms": 150.0, "rss_mb": 300.0}}
 IDLE_TARGET_KB_PER_MIN = 5.0
@@ -59,22 +71,35 @@ def serve(args: argparse.Namespace) -> None:
     import logging
 
     from flask_migrate import upgrade
+    from sqlalchemy import select
 
     from content.demo import seed_demo
     from hall.app import create_app
-    from hall.extensions import db, socketio
+    from hall.cli import serve as serve_hall
+    from hall.extensions import db
     from hall.signals import screens_changed
     from screens.demo import seed_screens
     from screens.models import TickerItem
 
-    config: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench",
-                              "SOCKETIO_MESSAGE_QUEUE": args.message_queue or None}
+    config: dict[str, Any] = {
+        "SQLALCHEMY_DATABASE_URI": args.database, "SECRET_KEY": "bench",
+        "SOCKETIO_MESSAGE_QUEUE": args.message_queue or None,
+        # Redis is shared with other runs: a channel of this run's own.
+        "SOCKETIO_CHANNEL": f"bench-push-{uuid.uuid4().hex}",
+        "SOCKETIO_TRANSPORTS": ["websocket"],
+        "VIRTUAL_PRINTER_PORT": 0,
+    }
     app = create_app(config)
+    if args.instance:  # the driver's temporary folder: nothing lands in the repository
+        app.instance_path = args.instance
     with app.app_context():
         upgrade()
         seed_demo()
         seed_screens()
-        ticker_id = db.session.query(TickerItem.id).order_by(TickerItem.position).first()[0]
+        ticker_id = db.session.scalar(
+            select(TickerItem.id).order_by(TickerItem.position).limit(1))
+        if ticker_id is None:
+            raise SystemExit("the demo made no ticker line to publish through")
         db.session.remove()
 
     def commands() -> None:
@@ -88,11 +113,10 @@ def serve(args: argparse.Namespace) -> None:
                 db.session.remove()
 
     threading.Thread(target=commands, daemon=True).start()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     if args.switch_interval:  # shorter GIL slices: less convoying among the writer threads
         sys.setswitchinterval(args.switch_interval)
-    socketio.run(app, host="127.0.0.1", port=args.port, use_reloader=False, log_output=False,
-                 allow_unsafe_werkzeug=True)
+    serve_hall(app, "127.0.0.1", args.port)  # exactly as `gongkai run` serves
 
 
 # -- client process -------------------------------------------------------------------------
@@ -106,8 +130,9 @@ class Screen:
         self.received: dict[int, float] = {}
         self.ready = asyncio.Event()
 
-    async def run(self, session: Any, url: str) -> None:
-        async with session.ws_connect(url, max_msg_size=0, autoping=True) as ws:
+    async def run(self, session: Any, url: str, compress: int) -> None:
+        async with session.ws_connect(url, max_msg_size=0, autoping=True,
+                                      compress=compress) as ws:
             opening = await ws.receive_str()
             assert opening.startswith("0"), opening
             await ws.send_str(f"40{NAMESPACE},")
@@ -143,6 +168,7 @@ async def clients_main(args: argparse.Namespace) -> None:
     import aiohttp
 
     url = f"ws://127.0.0.1:{args.port}/socket.io/?EIO=4&transport=websocket"
+    compress = 15 if args.deflate else 0  # offer permessage-deflate as browsers do
     screens = [Screen(args.offset + i, SCREENS[(args.offset + i) % len(SCREENS)])
                for i in range(args.count)]
     connector = aiohttp.TCPConnector(limit=0)
@@ -151,7 +177,7 @@ async def clients_main(args: argparse.Namespace) -> None:
         tasks = []
         for batch in range(0, len(screens), 50):  # ramp up as screens would, not all at once
             for screen in screens[batch:batch + 50]:
-                tasks.append(asyncio.create_task(screen.run(session, url)))
+                tasks.append(asyncio.create_task(screen.run(session, url, compress)))
             await asyncio.gather(*(s.ready.wait() for s in screens[batch:batch + 50]))
         print(f"ready {time.monotonic() - start:.2f}", flush=True)
         loop = asyncio.get_running_loop()
@@ -221,6 +247,7 @@ def drive(args: argparse.Namespace) -> None:
     database = args.database or f"sqlite:///{Path(tmp.name) / 'bench.sqlite3'}"
     me = [sys.executable, str(Path(__file__).resolve())]
     server = subprocess.Popen([*me, "--serve", "--port", str(port), "--database", database,
+                               "--instance", tmp.name,
                                "--message-queue", args.message_queue or "",
                                "--switch-interval", str(args.switch_interval)],
                               stdin=subprocess.PIPE, text=True)
@@ -235,8 +262,8 @@ def drive(args: argparse.Namespace) -> None:
         for count in per:
             clients.append(subprocess.Popen(
                 [*me, "--clients-proc", "--port", str(port), "--count", str(count),
-                 "--offset", str(offset)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                text=True))
+                 "--offset", str(offset), *(["--deflate"] if args.deflate else [])],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
             offset += count
         ramps = []
         for client in clients:
@@ -300,7 +327,8 @@ def drive(args: argparse.Namespace) -> None:
     mq = args.message_queue or "none (one process)"
     print(f"\nscreens push benchmark — {args.clients} clients in {args.client_procs} process(es),"
           f" {args.publishes} publishes every {args.interval:.2f} s, message queue: {mq},"
-          f" {os.cpu_count()} CPUs")
+          f" {os.cpu_count()} CPUs, clients {'offer' if args.deflate else 'do not offer'}"
+          " permessage-deflate")
     line("connect ramp (all clients got a state)", f"{max(ramps):.1f} s")
     line("deliveries", f"{len(latencies)}/{expected}",
          "all" if len(latencies) == expected else "MISSING")
@@ -332,11 +360,14 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=int, default=60)
     parser.add_argument("--database", default="", help="default: a fresh SQLite file")
     parser.add_argument("--message-queue", default="", help="e.g. redis://127.0.0.1:6379/0")
+    parser.add_argument("--deflate", action="store_true",
+                        help="clients offer permessage-deflate, as Chromium does")
     parser.add_argument("--switch-interval", type=float, default=0.0,
                         help="server's sys.setswitchinterval (default: Python's 0.005 s)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--clients-proc", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--instance", default="", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
