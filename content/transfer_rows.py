@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from content.schedule import parse_time
+from hall.text import clean
 
 #: Bundle sections in the order they are written (references point backwards).
 SECTIONS = ("agencies", "categories", "policies", "interpretations", "guides", "notices",
@@ -157,6 +158,7 @@ class RowChecker:
             self.fail(key, _("第 %(row)s 行：%(label)s含有空字符，请检查文件",
                              row=self.row, label=label(key)))
             return None
+        value = clean(value)  # other controls dropped, CR LF as LF, lone surrogates as U+FFFD
         limit = length_of(column) if column is not None else None
         if limit is not None and len(value) > limit:
             self.fail(key, _("第 %(row)s 行：%(label)s过长（%(count)s 字，最多 %(limit)s 字）",
@@ -239,6 +241,7 @@ class RowChecker:
                 self.bad(key, item, _("不是可选值（可选：%(choices)s）",
                                       choices="、".join(choices)))
                 return None
+        value = [clean(item, multiline=False) for item in value]
         self.clean[key] = value
         return value
 
@@ -256,7 +259,8 @@ class RowChecker:
                 copies, note = item.get("copies", 1), item.get("note", "")
                 if (isinstance(copies, int) and not isinstance(copies, bool) and copies >= 1
                         and isinstance(note, str)):
-                    items.append({"name": item["name"], "copies": copies, "note": note})
+                    items.append({"name": clean(item["name"], multiline=False),
+                                  "copies": copies, "note": clean(note, multiline=False)})
                     continue
             self.bad(key, item if item is not None else value,
                      _("应为“名称×份数”（用“；”分隔）或 JSON 列表"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, send_from_directory
@@ -34,7 +35,7 @@ def media(filename: str) -> Response:
     if _unpublished_attachment(filename):
         abort(404)
     for folder in media_dirs():
-        if (folder / filename).is_file():
+        if os.path.isfile(folder / filename):  # False (not an error) for a name too long
             return send_from_directory(folder, filename, max_age=86400)
     return send_from_directory(DEMO_MEDIA, filename)  # raises a clean 404
 

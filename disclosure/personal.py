@@ -80,7 +80,8 @@ def _birth_date(value: str) -> dt.date | None:
 def _resident_id(value: str, today: dt.date) -> str:
     if len(value) != 18:
         raise PersonalDataError("id_number", _l("居民身份证号码应为 18 位，请核对。"))
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not value.isascii() or not value[:17].isdigit() or not (value[17].isdigit()
+                                                              or value[17] == "X"):
         raise PersonalDataError(
             "id_number", _l("居民身份证号码前 17 位应为数字，最后一位为数字或 X。"))
     born = _birth_date(value[6:14])

@@ -217,10 +217,12 @@ def index() -> tuple[str, int]:
     if (stage not in {"open", "all", *workflow.STAGE_LABELS}
             or hold not in {"", "any", *workflow.HOLD_LABELS}
             or channel not in {"", *workflow.CHANNEL_LABELS} or due not in {"", "soon", "overdue"}
-            or (year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100))):
+            or (year_text and not (year_text.isascii() and year_text.isdigit()
+                                   and 2000 <= int(year_text) <= 2100))):
         abort(400)
     page_text = args.get("page", "1")
-    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 10_000 else 1
+    page = (int(page_text) if page_text.isascii() and page_text.isdigit()
+            and 0 < int(page_text) < 10_000 else 1)
     today = local_today()
     cal = load_calendar()
     query = select(Application)

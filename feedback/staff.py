@@ -114,7 +114,7 @@ def index() -> tuple[str, int]:
     if show not in {key for key, _label in FILTERS}:
         abort(400)
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    number = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
     today = local_today()
     status = {"open": "open", "overdue": "", "mine": "open", "all": ""}.get(show, show)
     rows, total = suggestions.queue(
@@ -371,7 +371,11 @@ def consultation_summary(consultation_id: int) -> ResponseReturnValue:
     form = SummaryForm()
     if not form.validate():
         return _consultation_page(row, 422, summary=form)
-    consultations.summarise(row, form.summary.data or "", form.adoption.data or "")
+    try:
+        consultations.summarise(row, form.summary.data or "", form.adoption.data or "")
+    except FeedbackError as error:  # e.g. longer than CONSULTATION_SUMMARY_MAX_CHARS
+        form.summary.errors = [str(error.message)]
+        return _consultation_page(row, 422, summary=form)
     flash(_("意见汇总和采纳情况已保存。"), "success")
     return _to(row)
 

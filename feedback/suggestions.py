@@ -47,6 +47,8 @@ def normalise_code(raw: str) -> str:
     """``yj 2026 123`` / ``YJ-2026-000123`` → ``YJ-2026-000123`` ('' if it cannot be one)."""
     text = raw.upper().replace("－", "-").replace("—", "-").replace(" ", "")
     text = text.translate({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)})
+    if not text.isascii():  # ² or ١ are digits to isdigit(), not to int()
+        return ""
     parts = [p for p in text.replace("-", " ").split() if p]
     if len(parts) == 1 and parts[0].startswith(CODE_PREFIX) and parts[0][2:].isdigit() \
             and len(parts[0]) > 6:

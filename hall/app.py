@@ -29,6 +29,7 @@ from hall import (
     logs,
     security,
     serve,
+    text,
     timefmt,
     users,  # noqa: F401  (adds its routes to the staff blueprint)
     views,
@@ -45,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     :param test_config: a mapping applied last, over every other configuration layer.
     """
     app = Flask("hall", instance_relative_config=True)
+    text.init_app(app)  # first: requests' text is cleaned at the edge (see hall/text.py)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("GONGKAI")

@@ -19,9 +19,10 @@ PAGE_SIZE = 50
 
 def _day(name: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
+        day = dt.date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    return day if dt.MINYEAR < day.year < dt.MAXYEAR else None  # no overflow at the edges
 
 
 def _start_of(day: dt.date) -> dt.datetime:

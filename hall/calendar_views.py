@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from hall import audit, forms
 from hall import calendar as workdays
@@ -48,7 +48,7 @@ class DayField(forms.DayField):
     last_year = LAST_YEAR
 
 class OverrideForm(StaffForm):
-    day = DayField(_l("日期"), validators=[InputRequired(_l("请填写日期。"))])
+    day = DayField(_l("日期"), validators=[forms.Required(_l("请填写日期。"))])  # not blank
     kind = RadioField(_l("这一天"), choices=[SelectChoice("holiday", _l("放假（休息日）")),
                                             SelectChoice("workday", _l("上班（工作日）"))],
                       validators=[DataRequired(_l("请选择放假还是上班。"))])

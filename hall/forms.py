@@ -11,14 +11,27 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import String
-from wtforms import Field, SelectField, ValidationError
+from wtforms import Field, PasswordField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation
 from wtforms.widgets import DateInput, TimeInput
 
+from hall.text import single_line
+
 
 class StaffForm(FlaskForm):
-    """A staff form that can list every error for the box at the top of the page."""
+    """A staff form that can list every error for the box at the top of the page. Its
+    one-line text inputs take no line breaks or tabs (``hall.text.single_line``); what a
+    request carries is cleaned before that (``hall.text``)."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            kind = unbound_field.field_class
+            if issubclass(kind, StringField) and not issubclass(kind, TextAreaField
+                                                               | PasswordField):
+                filters = [single_line, *unbound_field.kwargs.get("filters", ())]
+                return unbound_field.bind(form=form, filters=filters, **options)
+            return super().bind_field(form, unbound_field, options)
 
     def all_errors(self) -> list[str]:
         found: list[str] = []

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_socketio import join_room, leave_room
 
 from hall.extensions import socketio
+from hall.text import MAX_ID, clean
 from screens import push, registry
 from screens.push import ALL_ROOM, NAMESPACE, QUEUE_ROOM, group_room, screen_room
 from screens.state import ScreenNotFound, build_state, current_version
@@ -27,8 +28,16 @@ _joined_lock = threading.Lock()
 
 
 def _field(data: Any, key: str, kind: type) -> Any:
+    """``data[key]`` if it is of ``kind``: text cleaned as a form's would be (socket messages
+    skip the request's cleaning), a number only within what a database integer holds."""
     value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return clean(value, multiline=False)
+    if isinstance(value, int) and not 0 <= value <= MAX_ID:
+        return None
+    return value
 
 
 def _name(data: Any) -> str:
@@ -73,7 +82,7 @@ def on_hello(data: Any) -> None:
     if not (isinstance(data, dict) and data.get("preview") is True):  # a staff preview
         version = _field(data, "version_seen", int)
         registry.seen(name, version=version, addr=request.remote_addr or "",
-                      agent=request.headers.get("User-Agent", ""))
+                      agent=clean(request.headers.get("User-Agent", ""), multiline=False))
     push.arm_timer(current_app._get_current_object(),  # type: ignore[attr-defined]
                    [state["valid_until"]])
 

@@ -129,7 +129,7 @@ def _on_air_labels(names: list[str]) -> dict[str, str]:
                               .where(Screen.name.in_(names))).all()
     for name, on_air in rows:
         label = on_air or ""
-        if on_air.startswith("item-") and on_air[5:].isdigit():
+        if on_air.startswith("item-") and on_air[5:].isascii() and on_air[5:].isdigit():
             item = db.session.get(PlaylistItem, int(on_air[5:]))
             if item is not None:
                 label = _item_label(item)

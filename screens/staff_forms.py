@@ -99,7 +99,7 @@ class WeekdaysField(SelectMultipleField):
 
     @property
     def mask(self) -> int:
-        return sum(1 << int(v) for v in self.data or [] if str(v).isdigit() and int(v) < 7)
+        return sum(1 << int(v) for v in self.data or [] if str(v) in {str(i) for i in range(7)})
 
     def set_mask(self, mask: int) -> None:
         self.data = [str(i) for i in range(7) if mask & (1 << i)]

@@ -91,7 +91,7 @@ def parse_score(value: Any) -> Score:
     """A grade from a form value or JSON number (1–5); anything else is refused kindly."""
     if isinstance(value, bool):
         value = None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, int) and value in Score._value2member_map_:
         return Score(value)

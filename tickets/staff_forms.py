@@ -73,7 +73,7 @@ class IdsField(SelectMultipleField):
 
     @property
     def ids(self) -> list[int]:
-        return [int(v) for v in self.data or [] if str(v).isdigit()]
+        return [int(v) for v in self.data or [] if str(v).isascii() and str(v).isdigit()]
 
 
 class WeekdaysField(IdsField):

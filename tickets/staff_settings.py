@@ -263,9 +263,10 @@ def priority_edit(priority_id: int) -> tuple[str, int] | Response:
 
 def _day_arg(today: dt.date) -> dt.date:
     try:
-        return dt.date.fromisoformat(request.args.get("day", ""))
+        day = dt.date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         return today
+    return day if dt.MINYEAR < day.year < dt.MAXYEAR else today  # the page links day ± 1
 
 
 def _appointment_form(today: dt.date) -> AppointmentForm:

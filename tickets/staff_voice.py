@@ -52,7 +52,7 @@ def _sample(args: Any) -> tuple[str, int, list[str]]:
         errors.append(_("号码须是字母加数字，例如 A012。"))
         number = SAMPLE_DEFAULT[0]
     raw = str(args.get("window", SAMPLE_DEFAULT[1])).strip()
-    window = int(raw) if raw.isdigit() and len(raw) <= 3 else -1
+    window = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else -1
     if window < 1:
         errors.append(_("窗口号须是 1 到 999 的整数。"))
         window = SAMPLE_DEFAULT[1]
