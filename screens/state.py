@@ -9,6 +9,12 @@ sanitized again with nh3 on the way out. ``side`` is the queue's calling board
 else None. ``valid_until`` is the next moment the state changes by
 the clock alone (a schedule edge, an emergency's end, content expiring); screens ask again then.
 
+A build sits on the push path (one per change, before the fan-out to every screen), so its
+reads do not grow with the slides: the screens with their groups, their playlists with the
+items, then one query per kind of content on air (notices with their agencies, policies with
+their issuers, interpretations with their policies, media alt texts), whatever the number of
+screens and slides. What is pure (QR codes, sanitized HTML) is cached between builds.
+
 The version is one counter row (``screen_version``) that ``screens.push`` bumps on every change
 it pushes and at every schedule transition, so it only grows and all processes share it.
 """
@@ -29,7 +35,7 @@ from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BuildError
 
 from content.models import Interpretation, InterpretationKind, MediaFile, Notice, Policy, PubStatus
@@ -44,7 +50,6 @@ from screens.models import (
     Playlist,
     PlaylistItem,
     Screen,
-    ScreenGroup,
     ScreensVersion,
     SlideKind,
     TickerItem,
@@ -90,18 +95,31 @@ def bump_version() -> int:
 
 @dataclass
 class _Reads:
-    """What one build reads once and shares between screens (media alts, content objects)."""
+    """What one build reads once and shares between screens: the content on air (read by
+    ``_prefetch``, one query per kind), each playlist's slides and next schedule edge, the
+    suggestion answers and the queue board."""
 
     now: dt.datetime
+    playlists: dict[int, Playlist] = field(default_factory=dict)
     slides: dict[int, tuple[list[dict[str, Any]], list[dt.datetime]]] = field(
         default_factory=dict)
+    transitions: dict[int, dt.datetime | None] = field(default_factory=dict)
+    notices: dict[int, Notice] = field(default_factory=dict)
+    policies: dict[int, Policy] = field(default_factory=dict)
+    interpretations: dict[int, Interpretation] = field(default_factory=dict)
     alts: dict[str, str] = field(default_factory=dict)
+    suggestions: list[dict[str, Any]] | None = None
     board: dict[str, Any] | None = None
 
     def side(self) -> dict[str, Any]:
         if self.board is None:
             self.board = build_board(self.now)
         return self.board
+
+    def suggestion_items(self) -> list[dict[str, Any]]:
+        if self.suggestions is None:
+            self.suggestions = slide_items()
+        return self.suggestions
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -152,6 +170,12 @@ def qr_svg(url: str, label: str) -> str:
             f'<path stroke="#000" stroke-width="1" d="{"".join(runs)}"/></svg>')
 
 
+@functools.lru_cache(maxsize=256)
+def _clean_html(html: str) -> str:
+    """``clean_html`` (pure), cached: the same bodies go out on every push."""
+    return clean_html(html)
+
+
 def _live(obj: Any, now: dt.datetime, ends: list[dt.datetime]) -> bool:
     """Published and not past its expiry; a future expiry is noted as a change to come."""
     if obj is None or obj.status != PubStatus.PUBLISHED:
@@ -175,7 +199,7 @@ def _slide(item: PlaylistItem, **fields: Any) -> dict[str, Any]:
 
 def _notice_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datetime]
                   ) -> dict[str, Any] | None:
-    notice = db.session.get(Notice, item.notice_id) if item.notice_id else None
+    notice = reads.notices.get(item.notice_id) if item.notice_id else None
     if notice is None or not _live(notice, reads.now, ends):
         return None
     if notice.expires_on is not None:
@@ -185,7 +209,7 @@ def _notice_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datetime]
             return None
         ends.append(local_end)
     agency = notice.agency.name if notice.agency else ""
-    return _slide(item, title=item.title or notice.title, html=clean_html(notice.body_html),
+    return _slide(item, title=item.title or notice.title, html=_clean_html(notice.body_html),
                   caption=item.text or agency,
                   meta={"published_on": notice.published_on.isoformat(), "agency": agency},
                   qr_svg=qr_svg(_page_url("kiosk.notice", notice_id=notice.id), notice.title))
@@ -193,7 +217,7 @@ def _notice_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datetime]
 
 def _policy_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datetime]
                   ) -> dict[str, Any] | None:
-    policy = db.session.get(Policy, item.policy_id) if item.policy_id else None
+    policy = reads.policies.get(item.policy_id) if item.policy_id else None
     if policy is None or not _live(policy, reads.now, ends):
         return None
     return _slide(item, title=item.title or policy.title, caption=item.text or policy.summary,
@@ -205,7 +229,7 @@ def _policy_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datetime]
 
 def _interpretation_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datetime]
                           ) -> dict[str, Any] | None:
-    found = (db.session.get(Interpretation, item.interpretation_id)
+    found = (reads.interpretations.get(item.interpretation_id)
              if item.interpretation_id else None)
     if found is None or not _live(found, reads.now, ends):
         return None
@@ -213,7 +237,7 @@ def _interpretation_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datet
     policy = found.policy if found.policy and found.policy.status == PubStatus.PUBLISHED else None
     return _slide(
         item, title=item.title or found.title,
-        html=clean_html(found.body_html) if text_kind or not found.image else "",
+        html=_clean_html(found.body_html) if text_kind or not found.image else "",
         image=_media_url(found.image), image_alt=found.image_alt or found.title,
         video=_media_url(found.video) if found.kind == InterpretationKind.VIDEO else "",
         caption=item.text or (policy.title if policy else ""),
@@ -226,19 +250,16 @@ def _interpretation_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datet
 def _media_slide(item: PlaylistItem, reads: _Reads) -> dict[str, Any] | None:
     if not item.media:
         return None
-    if item.media not in reads.alts:
-        alt = db.session.scalar(select(MediaFile.alt).where(MediaFile.filename == item.media))
-        reads.alts[item.media] = alt or ""
-    alt = reads.alts[item.media] or item.title or item.text
+    alt = reads.alts.get(item.media) or item.title or item.text
     if item.kind == SlideKind.VIDEO:
         return _slide(item, video=_media_url(item.media), image_alt=alt)
     return _slide(item, image=_media_url(item.media), image_alt=alt)
 
 
-def _suggestions_slide(item: PlaylistItem) -> dict[str, Any] | None:
+def _suggestions_slide(item: PlaylistItem, reads: _Reads) -> dict[str, Any] | None:
     """The newest published answers of the suggestion box as plain text in ``meta.items``
     (the page sets them as text, never as markup); no slide while none is published."""
-    items = slide_items()
+    items = reads.suggestion_items()
     if not items:
         return None
     title = item.title or gettext("群众意见建议答复")
@@ -257,8 +278,38 @@ def _item_slide(item: PlaylistItem, reads: _Reads, ends: list[dt.datetime]
     if item.kind in (SlideKind.IMAGE, SlideKind.VIDEO):
         return _media_slide(item, reads)
     if item.kind == SlideKind.SUGGESTIONS:
-        return _suggestions_slide(item)
+        return _suggestions_slide(item, reads)
     return None
+
+
+def _on_air_items(playlist: Playlist, now: dt.datetime) -> list[PlaylistItem]:
+    return [i for i in playlist.items if i.enabled and schedule.is_active(i, now)]
+
+
+def _prefetch(items: Sequence[PlaylistItem], reads: _Reads) -> None:
+    """Read the content ``items`` show into ``reads``: one query per kind, each with the row
+    its slide shows beside it (a notice's agency, a policy's issuer, an interpretation's
+    policy), instead of a lazy load per slide."""
+    def ids(kind: SlideKind, column: str) -> set[int]:
+        return {getattr(i, column) for i in items if i.kind == kind and getattr(i, column)}
+
+    notice_ids = ids(SlideKind.NOTICE, "notice_id")
+    if notice_ids:
+        reads.notices = {n.id: n for n in db.session.scalars(
+            select(Notice).where(Notice.id.in_(notice_ids)).options(joinedload(Notice.agency)))}
+    policy_ids = ids(SlideKind.POLICY, "policy_id")
+    if policy_ids:
+        reads.policies = {p.id: p for p in db.session.scalars(
+            select(Policy).where(Policy.id.in_(policy_ids)).options(joinedload(Policy.issuer)))}
+    interpretation_ids = ids(SlideKind.INTERPRETATION, "interpretation_id")
+    if interpretation_ids:
+        reads.interpretations = {i.id: i for i in db.session.scalars(
+            select(Interpretation).where(Interpretation.id.in_(interpretation_ids))
+            .options(joinedload(Interpretation.policy)))}
+    media = {i.media for i in items if i.kind in (SlideKind.IMAGE, SlideKind.VIDEO) and i.media}
+    if media:
+        reads.alts = {name: alt or "" for name, alt in db.session.execute(
+            select(MediaFile.filename, MediaFile.alt).where(MediaFile.filename.in_(media)))}
 
 
 def _playlist_slides(playlist: Playlist, reads: _Reads
@@ -268,9 +319,7 @@ def _playlist_slides(playlist: Playlist, reads: _Reads
     if playlist.id not in reads.slides:
         slides: list[dict[str, Any]] = []
         ends: list[dt.datetime] = []
-        for item in playlist.items:
-            if not item.enabled or not schedule.is_active(item, reads.now):
-                continue
+        for item in _on_air_items(playlist, reads.now):
             slide = _item_slide(item, reads, ends)
             if slide is not None:
                 slides.append(slide)
@@ -278,9 +327,37 @@ def _playlist_slides(playlist: Playlist, reads: _Reads
     return reads.slides[playlist.id]
 
 
-def _candidate_playlists(screen: Screen) -> list[Playlist]:
-    found = [screen.playlist, screen.group.playlist if screen.group else None]
-    return [p for p in found if p is not None]
+def _candidate_playlists(screen: Screen, reads: _Reads) -> list[Playlist]:
+    """The screen's own playlist and its group's (read by ``_read_playlists``)."""
+    ids = [screen.playlist_id, screen.group.playlist_id if screen.group else None]
+    return [reads.playlists[i] for i in ids if i is not None and i in reads.playlists]
+
+
+def _chosen_playlist(screen: Screen, reads: _Reads) -> Playlist | None:
+    """The screen's own playlist if on air, else its group's if on air, else None."""
+    return next((p for p in _candidate_playlists(screen, reads)
+                 if schedule.is_active(p, reads.now)), None)
+
+
+def _may_switch(rule: schedule.Rule) -> bool:
+    """False for a rule that is always on air (no dates, every weekday, the whole day), which
+    ``schedule.next_transition`` would only search in vain: most slides and ticker lines."""
+    return not (rule.start_at is None and rule.end_at is None
+                and rule.weekdays in (None, schedule.ALL_WEEKDAYS)
+                and rule.window_start == rule.window_end)
+
+
+def _next_edge(rules: Iterable[schedule.Rule], now: dt.datetime) -> dt.datetime | None:
+    return schedule.next_transition([r for r in rules if _may_switch(r)], now)
+
+
+def _playlist_transition(playlist: Playlist, reads: _Reads) -> dt.datetime | None:
+    """The next schedule edge of the playlist or any of its enabled items (once per playlist
+    per build; the first edge of several rules is the earliest of their own first edges)."""
+    if playlist.id not in reads.transitions:
+        rules = [playlist, *(i for i in playlist.items if i.enabled)]
+        reads.transitions[playlist.id] = _next_edge(rules, reads.now)
+    return reads.transitions[playlist.id]
 
 
 def _emergency_for(screen: Screen, messages: Sequence[EmergencyMessage]
@@ -295,25 +372,21 @@ def _emergency_for(screen: Screen, messages: Sequence[EmergencyMessage]
 
 
 def _screen_state(screen: Screen, version: int, reads: _Reads,
-                  ticker: Sequence[TickerItem], all_ticker: Sequence[TickerItem],
+                  ticker: Sequence[TickerItem], ticker_transition: dt.datetime | None,
                   emergencies: Sequence[EmergencyMessage]) -> dict[str, Any]:
     now = reads.now
-    candidates = _candidate_playlists(screen)
-    rules: list[schedule.Rule] = [*candidates, *all_ticker]
     slides: list[dict[str, Any]] = []
     ends: list[dt.datetime] = []
-    for playlist in candidates:
-        rules.extend(i for i in playlist.items if i.enabled)
-    chosen = next((p for p in candidates if schedule.is_active(p, now)), None)
+    chosen = _chosen_playlist(screen, reads)
     if chosen is not None:
         slides, ends = _playlist_slides(chosen, reads)
     emergency = _emergency_for(screen, emergencies)
     changes = [e for e in ends if e > now]
     if emergency is not None and emergency.until is not None:
         changes.append(emergency.until)
-    transition = schedule.next_transition(rules, now)
-    if transition is not None:
-        changes.append(transition)
+    transitions = [ticker_transition,
+                   *(_playlist_transition(p, reads) for p in _candidate_playlists(screen, reads))]
+    changes.extend(t for t in transitions if t is not None)
     return {
         "type": "state",
         "version": version,
@@ -334,11 +407,17 @@ def _screen_state(screen: Screen, version: int, reads: _Reads,
 
 
 def _screens_query() -> Any:
-    return select(Screen).options(
-        selectinload(Screen.group).selectinload(ScreenGroup.playlist)
-        .selectinload(Playlist.items),
-        selectinload(Screen.playlist).selectinload(Playlist.items),
-    )
+    """The screens with their groups, one query (``_read_playlists`` reads the playlists)."""
+    return select(Screen).options(joinedload(Screen.group))
+
+
+def _read_playlists(screens: Sequence[Screen], reads: _Reads) -> None:
+    """Read the screens' and their groups' playlists with their items: two queries in all."""
+    ids = {s.playlist_id for s in screens} | {s.group.playlist_id for s in screens if s.group}
+    ids.discard(None)
+    if ids:
+        reads.playlists = {p.id: p for p in db.session.scalars(
+            select(Playlist).where(Playlist.id.in_(ids)).options(selectinload(Playlist.items)))}
 
 
 def build_states(names: Iterable[str] | None = None, now: dt.datetime | None = None,
@@ -365,7 +444,11 @@ def build_states(names: Iterable[str] | None = None, now: dt.datetime | None = N
         .order_by(EmergencyMessage.created_at.desc(), EmergencyMessage.id.desc())).all()
         if m.active(now)]
     reads = _Reads(now)
-    return {s.name: _screen_state(s, version, reads, ticker, all_ticker, emergencies)
+    _read_playlists(screens, reads)
+    chosen = {p.id: p for p in (_chosen_playlist(s, reads) for s in screens) if p is not None}
+    _prefetch([i for p in chosen.values() for i in _on_air_items(p, now)], reads)
+    ticker_transition = _next_edge(all_ticker, now)
+    return {s.name: _screen_state(s, version, reads, ticker, ticker_transition, emergencies)
             for s in screens}
 
 

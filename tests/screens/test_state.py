@@ -5,22 +5,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import zxingcpp
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from PIL import Image, ImageDraw
+from sqlalchemy import event, select
 
 from content import services
-from content.models import PubStatus
+from content.models import Interpretation, Notice, Policy, PubStatus
 from hall.db import utcnow
 from hall.extensions import db
 from hall.signals import screens_changed
 from screens import registry
 from screens.models import EmergencyMessage, Playlist, PlaylistItem, Screen, ScreenGroup
 from screens.schedule import HALL_ZONE
-from screens.state import ScreenNotFound, build_state, bump_version, current_version
+from screens.state import (
+    ScreenNotFound,
+    build_state,
+    build_states,
+    bump_version,
+    current_version,
+)
 
 from .support import interpretation, notice, policy, screen_with, ticker
 
@@ -245,3 +254,48 @@ def test_demo_creates_two_screens_once(app: Flask, runner: FlaskCliRunner) -> No
     listing = runner.invoke(args=["screens", "list"])
     assert listing.exit_code == 0
     assert "lobby-portrait" in listing.output and "offline" in listing.output
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs."""
+    sent: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_a_build_reads_once_per_kind_however_many_slides(app: Flask,
+                                                         runner: FlaskCliRunner) -> None:
+    # On the push path: before the eager reads, the demo's two screens took 38 statements
+    # (a lazy load per slide, its agency, issuer, policy) and each added slide took more.
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with _statements() as sent:
+        states = build_states()
+    assert {"notice", "policy", "interpretation", "image"} <= {
+        s["kind"] for s in states["lobby"]["slides"]}
+    assert len(sent) <= 16, sent  # 10 for the screens, 6 for the queue board
+    playlist = db.session.scalars(select(Playlist).where(Playlist.name == "lobby-main")).one()
+    published = {
+        "notice": select(Notice.id).where(Notice.status == PubStatus.PUBLISHED),
+        "policy": select(Policy.id).where(Policy.status == PubStatus.PUBLISHED),
+        "interpretation": select(Interpretation.id)
+        .where(Interpretation.status == PubStatus.PUBLISHED),
+    }
+    for kind, query in published.items():
+        for row_id in db.session.scalars(query.limit(4)):
+            playlist.items.append(PlaylistItem(kind=kind, **{f"{kind}_id": row_id}))
+    db.session.commit()
+    with _statements() as more:
+        grown = build_states()
+    assert len(grown["lobby"]["slides"]) >= len(states["lobby"]["slides"]) + 8
+    assert len(more) == len(sent)
+    with _statements() as one:
+        assert build_state("lobby-portrait")["slides"]
+    assert len(one) <= len(sent)
