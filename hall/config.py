@@ -78,6 +78,8 @@ DEFAULTS: dict[str, Any] = {
     # Rate limits on citizen writes, counted per terminal (its address): storage "memory://"
     # for one process, "redis://127.0.0.1:6379/1" when several processes serve.
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Explicit on purpose: Flask-Limiter keeps the last app's value for apps that do not say.
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     # Tickets one terminal (a kiosk, a ticket button) may take (flask-limiter notation).
     "TICKET_RATE_LIMIT": "10 per minute;60 per hour",

@@ -84,6 +84,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
            "GONGKAI_RATELIMIT_KEY_PREFIX": name, "GONGKAI_PRINTERS": "{}",
            "GONGKAI_KIOSK_PRINTERS": "{}", "GONGKAI_TICKET_RATE_LIMIT": "100000 per minute",
            "GONGKAI_DISCLOSURE_FILE_RATE_LIMIT": "100000 per minute",
+           "GONGKAI_KIOSK_FORM_RATE_LIMIT": "100000 per minute",
            "FLASK_APP": "", "PYTHONUNBUFFERED": "1"}
     log = (instance / "serve.log").open("w")
     server = subprocess.Popen(
