@@ -41,11 +41,11 @@ from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
+from hall.db import first_line, own_connection
 from hall.extensions import db
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -55,6 +55,8 @@ MANIFEST = "manifest.json"
 SQLITE_PART = "database.sqlite3"
 PG_PART = "database.pgdump"
 INSTANCE_PREFIX = "instance/"
+#: Seconds to wait for PostgreSQL to accept a connection (pg_dump's own default is forever).
+PG_CONNECT_TIMEOUT = 10
 
 DEFAULTS: dict[str, Any] = {
     # Where `gongkai backup` writes (None: instance/backups; better another disk or a NAS).
@@ -203,15 +205,11 @@ def _run_pg(command: list[str], url: URL, what: str) -> None:
 
 
 def _pg_revision(url: URL) -> str | None:
-    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10},
-                           hide_parameters=True)
     try:
-        with engine.connect() as conn:
+        with own_connection(url, PG_CONNECT_TIMEOUT) as conn:
             return conn.scalar(text("SELECT version_num FROM alembic_version"))
     except SQLAlchemyError as exc:
-        raise BackupError(f"无法读取数据库 cannot read the database: {_oneline(exc)}") from exc
-    finally:
-        engine.dispose()
+        raise BackupError(f"无法读取数据库 cannot read the database: {first_line(exc)}") from exc
 
 
 # -- writing an archive ---------------------------------------------------------------------
@@ -471,18 +469,14 @@ def sqlite_users(path: Path) -> list[int]:
 
 def pg_other_clients(url: URL) -> int:
     """Client connections to the database other than this one."""
-    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10},
-                           hide_parameters=True)
     try:
-        with engine.connect() as conn:
+        with own_connection(url, PG_CONNECT_TIMEOUT) as conn:
             return int(conn.scalar(text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")) or 0)
     except SQLAlchemyError as exc:
         raise BackupError(f"无法连接数据库 cannot connect to the database: "
-                          f"{_oneline(exc)}") from exc
-    finally:
-        engine.dispose()
+                          f"{first_line(exc)}") from exc
 
 
 def check_not_in_use(url: URL) -> None:
@@ -613,11 +607,6 @@ def _restore_instance(root: Path, manifest: Mapping[str, Any], instance: Path,
             notes.append(f"原 {top} 保存在 the old {top} is kept as {aside}")
         os.replace(staged, target)
     return notes
-
-
-def _oneline(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return (lines[0] if lines else type(exc).__name__)[:200]
 
 
 # -- commands -------------------------------------------------------------------------------

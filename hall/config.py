@@ -4,6 +4,7 @@ environment variables (and ``DATABASE_URL``), then the test's mapping."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -100,16 +101,29 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: What one process keeps in memory and several processes share through Redis.
+SHARED_STORES = ("SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI", "KIOSK_DRAFT_STORAGE_URI")
+
+
+def in_memory(store: Any) -> bool:
+    """Whether a store setting keeps its data in this process (unset or ``memory://``)."""
+    return not store or str(store).startswith("memory")
+
+
 def fill_from_redis_url(config: dict[str, Any]) -> None:
     """Point the one-process stores at ``REDIS_URL`` when it is set and they are not."""
     url = config.get("REDIS_URL")
     if not url:
         return
-    if not config.get("SOCKETIO_MESSAGE_QUEUE"):
-        config["SOCKETIO_MESSAGE_QUEUE"] = url
-    for key in ("RATELIMIT_STORAGE_URI", "KIOSK_DRAFT_STORAGE_URI"):
-        if str(config.get(key) or "memory://").startswith("memory"):
+    for key in SHARED_STORES:
+        if in_memory(config.get(key)):
             config[key] = url
+
+
+def redis_urls(config: Mapping[str, Any]) -> list[str]:
+    """The distinct Redis addresses the configuration uses (none in one-process mode)."""
+    values = {str(config.get(key) or "") for key in ("REDIS_URL", *SHARED_STORES)}
+    return sorted(v for v in values if v.startswith(("redis://", "rediss://", "unix://")))
 
 
 def database_url(instance_path: str) -> str:

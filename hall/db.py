@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy import Connection, DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -77,3 +81,32 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+@contextmanager
+def own_connection(url: str | URL, timeout: float) -> Iterator[Connection]:
+    """A connection of its own (no pool, never the server's) that gives up connecting after
+    ``timeout`` seconds; statement parameters stay out of its error messages.
+
+    :raises SQLAlchemyError: when the database cannot be reached.
+    :raises FileNotFoundError: for a SQLite file that does not exist (never created here).
+    """
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:" and not Path(url.database).is_file():
+            raise FileNotFoundError(url.database)
+        args: dict[str, Any] = {"timeout": timeout}
+    else:
+        args = {"connect_timeout": timeout}
+    engine = create_engine(url, poolclass=NullPool, connect_args=args, hide_parameters=True)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def first_line(error: BaseException, limit: int = 200) -> str:
+    """An error's reason in one line for a report (its class name when it says nothing)."""
+    lines = str(error).strip().splitlines()
+    return (lines[0] if lines else type(error).__name__)[:limit]

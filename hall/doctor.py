@@ -21,10 +21,9 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -32,14 +31,14 @@ import redis
 from alembic.runtime.migration import MigrationContext
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import Connection, create_engine, inspect, select, text
+from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
 from hall import backup
 from hall.calendar import WorkdayCalendar
-from hall.db import UTCDateTime
+from hall.config import SHARED_STORES, redis_urls
+from hall.db import UTCDateTime, first_line, own_connection
 from hall.extensions import db
 from hall.models import CalendarOverride
 from hall.serve import multi_process_problems
@@ -55,8 +54,6 @@ CONNECT_TIMEOUT = 3
 _WRITTEN_AT = frozenset({"created_at", "issued_at", "at"})
 #: Keys whose value, when set, is a secret at least this long.
 _MIN_KEY_CHARS = 32
-_REDIS_KEYS = ("REDIS_URL", "SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI",
-               "KIOSK_DRAFT_STORAGE_URI")
 
 
 class Level(enum.StrEnum):
@@ -91,7 +88,7 @@ def run_checks(app: Flask) -> list[Finding]:
         try:
             findings.extend(check(app))
         except Exception as exc:  # a broken check must not hide the others
-            findings.append(Finding(name, Level.FAIL, f"检查出错 check failed: {_oneline(exc)}",
+            findings.append(Finding(name, Level.FAIL, f"检查出错 check failed: {first_line(exc)}",
                                     "请把这一行报告给维护人员 report this line to the maintainer"))
     return findings
 
@@ -161,26 +158,9 @@ def check_personal_data_key(app: Flask) -> Iterator[Finding]:
 # -- database -------------------------------------------------------------------------------
 
 
-@contextmanager
-def quick_connection(app: Flask) -> Iterator[Connection]:
-    """A connection of its own with a short connect timeout (no pool, never the server's).
-
-    :raises SQLAlchemyError: when the database cannot be reached.
-    :raises FileNotFoundError: for a SQLite file that does not exist (never created here).
-    """
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:" and not Path(url.database).is_file():
-            raise FileNotFoundError(url.database)
-        args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT}
-    else:
-        args = {"connect_timeout": CONNECT_TIMEOUT}
-    engine = create_engine(url, poolclass=NullPool, connect_args=args, hide_parameters=True)
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
+def quick_connection(app: Flask) -> AbstractContextManager[Connection]:
+    """The app's database on a connection of its own, with the doctor's short timeout."""
+    return own_connection(app.config["SQLALCHEMY_DATABASE_URI"], CONNECT_TIMEOUT)
 
 
 def _current_revision(conn: Connection) -> str | None:
@@ -207,7 +187,7 @@ def check_database(app: Flask) -> Iterator[Finding]:
         return
     except SQLAlchemyError as exc:
         yield Finding("database", Level.FAIL,
-                      f"无法连接数据库 database unreachable: {where}: {_oneline(exc)}",
+                      f"无法连接数据库 database unreachable: {where}: {first_line(exc)}",
                       "检查 check DATABASE_URL and the database server "
                       "(systemctl status postgresql)")
         return
@@ -251,14 +231,8 @@ def ping_redis(url: str, timeout: float = CONNECT_TIMEOUT) -> str:
         finally:
             client.close()
     except (redis.RedisError, OSError, ValueError) as exc:
-        return _oneline(exc)
+        return first_line(exc)
     return ""
-
-
-def redis_urls(config: Any) -> list[str]:
-    """The distinct Redis addresses the configuration uses (none in one-process mode)."""
-    values = {str(config.get(key) or "") for key in _REDIS_KEYS}
-    return sorted(v for v in values if v.startswith(("redis://", "rediss://", "unix://")))
 
 
 def check_redis(app: Flask) -> Iterator[Finding]:
@@ -271,7 +245,7 @@ def check_redis(app: Flask) -> Iterator[Finding]:
                           "检查 check: systemctl status redis-server, and GONGKAI_REDIS_URL")
         else:
             yield Finding("redis", Level.OK, f"Redis 可连接 reachable: {_redacted(url)}")
-    others = [key for key in _REDIS_KEYS
+    others = [key for key in ("REDIS_URL", *SHARED_STORES)
               if str(app.config.get(key) or "").startswith("redis+")]
     for key in others:
         yield Finding("redis", Level.WARN, f"{key} 无法自动检查 not checked (sentinel/cluster)",
@@ -448,11 +422,6 @@ def check_calendar(app: Flask) -> Iterator[Finding]:
 
 
 # -- the command ----------------------------------------------------------------------------
-
-
-def _oneline(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return (lines[0] if lines else type(exc).__name__)[:200]
 
 
 def _duration(delta: dt.timedelta) -> str:

@@ -28,6 +28,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from gunicorn.app.base import BaseApplication
 
+from hall.config import SHARED_STORES, in_memory
 from hall.extensions import db
 
 #: The access log names the path only: a query string may carry what a citizen typed.
@@ -40,13 +41,7 @@ def multi_process_problems(config: Mapping[str, Any]) -> list[str]:
     if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
         problems.append("数据库是 SQLite：多个进程需要 PostgreSQL（设置 DATABASE_URL）"
                         " several workers need PostgreSQL (set DATABASE_URL)")
-    shared = {
-        "SOCKETIO_MESSAGE_QUEUE": config.get("SOCKETIO_MESSAGE_QUEUE"),
-        "RATELIMIT_STORAGE_URI": config.get("RATELIMIT_STORAGE_URI"),
-        "KIOSK_DRAFT_STORAGE_URI": config.get("KIOSK_DRAFT_STORAGE_URI"),
-    }
-    missing = [key for key, value in shared.items()
-               if not value or str(value).startswith("memory")]
+    missing = [key for key in SHARED_STORES if in_memory(config.get(key))]
     if missing:
         problems.append("缺少 Redis：设置 GONGKAI_REDIS_URL（例如 redis://127.0.0.1:6379/0）"
                         " several workers need Redis (set GONGKAI_REDIS_URL); in memory now: "

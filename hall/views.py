@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from hall.config import redis_urls
 from hall.extensions import db
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,6 @@ bp = Blueprint("hall", __name__, template_folder="templates", static_folder="sta
 HEALTH_REDIS_TIMEOUT = 0.5
 #: Seconds the database may take to answer (PostgreSQL ``statement_timeout``).
 HEALTH_DB_TIMEOUT_MS = 2000
-_REDIS_KEYS = ("REDIS_URL", "SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI",
-               "KIOSK_DRAFT_STORAGE_URI")
 _clients_lock = threading.Lock()
 
 
@@ -48,8 +47,7 @@ def _database_ok() -> bool:
 
 def _redis_clients(app: Flask) -> list[Any]:
     """One client per distinct Redis address in the configuration, kept for the next ask."""
-    urls = sorted({str(app.config.get(key) or "") for key in _REDIS_KEYS})
-    urls = [u for u in urls if u.startswith(("redis://", "rediss://", "unix://"))]
+    urls = redis_urls(app.config)
     with _clients_lock:
         clients: dict[str, Any] = app.extensions.setdefault("healthz_redis", {})
         for url in urls:
