@@ -48,6 +48,13 @@ def _whole_day(rule: Rule) -> bool:
     return start is None and end is None or start == end
 
 
+def always_on(rule: Rule) -> bool:
+    """True for a rule that is on air at every moment: no dates, every weekday, the whole day
+    (most slides and ticker lines)."""
+    return (rule.start_at is None and rule.end_at is None
+            and rule.weekdays in (None, ALL_WEEKDAYS) and _whole_day(rule))
+
+
 def is_active(rule: Rule, now: dt.datetime, zone: dt.tzinfo = HALL_ZONE) -> bool:
     """True if ``rule`` is on air at the aware moment ``now`` (weekdays and windows are read
     in ``zone``, the hall's local time).
@@ -105,6 +112,8 @@ def next_transition(rules: Iterable[Rule], now: dt.datetime,
         raise ValueError("naive datetime: pass a timezone-aware now")
     best: dt.datetime | None = None
     for rule in rules:
+        if always_on(rule):  # never switches: nothing to search for
+            continue
         state = is_active(rule, now, zone)
         for moment in sorted(set(_candidates(rule, now, zone))):
             if best is not None and moment >= best:

@@ -339,24 +339,12 @@ def _chosen_playlist(screen: Screen, reads: _Reads) -> Playlist | None:
                  if schedule.is_active(p, reads.now)), None)
 
 
-def _may_switch(rule: schedule.Rule) -> bool:
-    """False for a rule that is always on air (no dates, every weekday, the whole day), which
-    ``schedule.next_transition`` would only search in vain: most slides and ticker lines."""
-    return not (rule.start_at is None and rule.end_at is None
-                and rule.weekdays in (None, schedule.ALL_WEEKDAYS)
-                and rule.window_start == rule.window_end)
-
-
-def _next_edge(rules: Iterable[schedule.Rule], now: dt.datetime) -> dt.datetime | None:
-    return schedule.next_transition([r for r in rules if _may_switch(r)], now)
-
-
 def _playlist_transition(playlist: Playlist, reads: _Reads) -> dt.datetime | None:
     """The next schedule edge of the playlist or any of its enabled items (once per playlist
     per build; the first edge of several rules is the earliest of their own first edges)."""
     if playlist.id not in reads.transitions:
         rules = [playlist, *(i for i in playlist.items if i.enabled)]
-        reads.transitions[playlist.id] = _next_edge(rules, reads.now)
+        reads.transitions[playlist.id] = schedule.next_transition(rules, reads.now)
     return reads.transitions[playlist.id]
 
 
@@ -447,7 +435,7 @@ def build_states(names: Iterable[str] | None = None, now: dt.datetime | None = N
     _read_playlists(screens, reads)
     chosen = {p.id: p for p in (_chosen_playlist(s, reads) for s in screens) if p is not None}
     _prefetch([i for p in chosen.values() for i in _on_air_items(p, now)], reads)
-    ticker_transition = _next_edge(all_ticker, now)
+    ticker_transition = schedule.next_transition(all_ticker, now)
     return {s.name: _screen_state(s, version, reads, ticker, ticker_transition, emergencies)
             for s in screens}
 

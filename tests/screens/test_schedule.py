@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from screens.schedule import HALL_ZONE, is_active, next_transition
+from screens.schedule import HALL_ZONE, always_on, is_active, next_transition
 
 MON, TUE, WED, THU, FRI, SAT, SUN = (1 << i for i in range(7))
 EVERY_DAY = 0b1111111
@@ -34,6 +34,8 @@ def test_june_first_2026_is_a_monday() -> None:
 def test_no_rule_is_always_on() -> None:
     assert is_active(R(), at(3, 3))
     assert next_transition([R()], at(3, 3)) is None
+    assert always_on(R()) and always_on(R(weekdays=0b1111111))
+    assert not always_on(R(weekdays=0b0011111)) and not always_on(R(start_at=at(1, 0)))
 
 
 def test_start_and_end_are_half_open() -> None:
