@@ -36,8 +36,6 @@ import json
 import os
 import random
 import re
-import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +51,13 @@ _HERE = Path(__file__).resolve().parent
 # later (urllib3, engineio). Drop the folder; put the repository root first instead.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
+
+from bench.hall_clients import (  # noqa: E402  (needs the repository root on the path)
+    free_port,
+    pct,
+    raise_file_limit,
+    wait_port,
+)
 
 TARGETS = {300: {"p99_ms": 50.0}, 1000: {"p99_ms": 150.0, "rss_mb": 300.0}}
 IDLE_TARGET_KB_PER_MIN = 5.0
@@ -191,21 +196,9 @@ async def clients_main(args: argparse.Namespace) -> None:
 
 # -- driver ---------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_port(port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"server did not open port {port} within {timeout:.0f} s")
+    if not wait_port(port, timeout):
+        raise SystemExit(f"server did not open port {port} within {timeout:.0f} s")
 
 
 def tcp_counters(port: int) -> dict[str, tuple[int, int, int, int]]:
@@ -228,13 +221,6 @@ def tcp_counters(port: int) -> dict[str, tuple[int, int, int, int]]:
     return found
 
 
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def line(label: str, value: str, target: str = "") -> None:
     print(f"  {label:<42} {value:>14}   {target}")
 
@@ -242,7 +228,7 @@ def line(label: str, value: str, target: str = "") -> None:
 def drive(args: argparse.Namespace) -> None:
     import psutil
 
-    port = _free_port()
+    port = free_port()
     tmp = tempfile.TemporaryDirectory(prefix="gongkai-bench-push-")
     database = args.database or f"sqlite:///{Path(tmp.name) / 'bench.sqlite3'}"
     me = [sys.executable, str(Path(__file__).resolve())]
@@ -371,8 +357,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_file_limit()
     if args.serve:
         serve(args)
     elif args.clients_proc:

@@ -38,8 +38,6 @@ import asyncio
 import json
 import os
 import re
-import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -56,6 +54,13 @@ _HERE = Path(__file__).resolve().parent
 # concurrent.futures). Drop the folder; put the repository root first instead.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
+
+from bench.hall_clients import (  # noqa: E402  (needs the repository root on the path)
+    free_port,
+    pct,
+    raise_file_limit,
+    wait_port,
+)
 
 CALL_P99_TARGET_MS = 30.0
 NAMESPACE = "/screens"
@@ -242,28 +247,9 @@ async def listeners_main(args: argparse.Namespace) -> None:
 
 # -- driver ---------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_port(port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"server did not open port {port} within {timeout:.0f} s")
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    if not wait_port(port, timeout):
+        raise SystemExit(f"server did not open port {port} within {timeout:.0f} s")
 
 
 def line(label: str, value: str, target: str = "") -> None:
@@ -421,7 +407,7 @@ def clerk_session(base: str, setup: dict[str, Any]) -> tuple[Any, str]:
 def drive(args: argparse.Namespace) -> None:
     import requests
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     tmp = tempfile.TemporaryDirectory(prefix="gongkai-bench-queue-")
     database = args.database or f"sqlite:///{Path(tmp.name) / 'bench.sqlite3'}"
@@ -588,8 +574,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--instance", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_file_limit()
     if args.serve:
         serve(args)
     elif args.listeners_proc:
