@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from hall.config import normalise_url
 from hall.extensions import db
 from hall.models import StaffUser
 from printer.emulator import VirtualPrinter
+from tests.pg_support import scratch_database
 from tests.staff_support import create_staff, login
 
 PG_URL = normalise_url(os.environ.get("DATABASE_URL", ""))
@@ -47,20 +47,12 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         _migrate(f"sqlite:///{path}", base)
         yield str(path)
         return
-    name = f"gongkai_test_{uuid.uuid4().hex[:8]}"
-    server, _, _ = PG_URL.rpartition("/")
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{server}/{name}"
-    _migrate(url, base)
-    yield url
-    engine = _PG_ENGINES.pop(url, None)
-    if engine is not None:
-        engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(PG_URL.rpartition("/")[0], "gongkai_test") as url:
+        _migrate(url, base)
+        yield url
+        engine = _PG_ENGINES.pop(url, None)
+        if engine is not None:
+            engine.dispose()
 
 
 def _database_url(template: str, tmp_path: Path) -> str:

@@ -4,15 +4,14 @@ session's SQLite template, or a PostgreSQL database made for the test and droppe
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.conftest import PG_URL, USE_PG, _migrate
 from tests.faults.support import Launcher, Site
+from tests.pg_support import scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -33,15 +32,6 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
         shutil.copyfile(request.getfixturevalue("database_template"), path)
         yield Site(f"sqlite:///{path}", instance, tmp_path)
         return
-    name = f"gongkai_fault_{uuid.uuid4().hex[:10]}"
-    server, _, _ = PG_URL.rpartition("/")
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _migrate(f"{server}/{name}", tmp_path)
-        yield Site(f"{server}/{name}", instance, tmp_path)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_URL.rpartition("/")[0], "gongkai_fault") as url:
+        _migrate(url, tmp_path)
+        yield Site(url, instance, tmp_path)

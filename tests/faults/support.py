@@ -33,6 +33,7 @@ from hall.app import create_app
 from hall.extensions import db
 from kiosk import disclosure as apply_pages
 from tests.disclosure.support import PHONE, VALID_ID
+from tests.printer.server_support import wait_until
 from tests.staff_support import PASSWORD, token_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,19 +141,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 10.0, step: float = 0.05,
-               what: str = "condition") -> Any:
-    """Poll ``condition`` until it returns something true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        time.sleep(step)
 
 
 class Launcher:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from hall.app import create_app
 from hall.backup import schema_heads
 from hall.extensions import db
 from tests.conftest import PG_URL, USE_PG
+from tests.pg_support import scratch_database as new_pg_database
 from tests.tickets.support import make_service
 from tickets.models import Ticket
 from tickets.queue import issue_ticket
@@ -40,15 +40,8 @@ def scratch_database() -> Iterator[str | None]:
     if not USE_PG:
         yield None
         return
-    name = f"gongkai_backup_{uuid.uuid4().hex[:8]}"
-    server = PG_URL.rpartition("/")[0]
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{server}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_pg_database(PG_URL.rpartition("/")[0], "gongkai_backup") as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,11 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from hall.app import create_app
 from hall.db import include_object
 from hall.extensions import db
+from tests.pg_support import scratch_database
 
 from ..conftest import PG_URL, USE_PG
 
@@ -35,15 +35,8 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
     if not USE_PG:
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    name = f"gongkai_mig_{uuid.uuid4().hex[:8]}"
-    server = PG_URL.rpartition("/")[0]
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{server}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(PG_URL.rpartition("/")[0], "gongkai_mig") as url:
+        yield url
 
 
 def test_upgrade_downgrade_upgrade(empty_database: str, tmp_path: Path) -> None:

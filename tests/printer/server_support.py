@@ -67,7 +67,8 @@ def running_worker(app: Flask) -> Iterator[spool.Spool]:
         worker.stop()
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = 10.0, step: float = 0.05) -> Any:
+def wait_until(condition: Callable[[], Any], timeout: float = 10.0, step: float = 0.05,
+               what: str = "condition") -> Any:
     """Poll ``condition`` until it returns something true; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -75,5 +76,5 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, step: float 
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+            raise AssertionError(f"{what} not met within {timeout} s")
         time.sleep(step)

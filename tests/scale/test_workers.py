@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,7 +27,7 @@ import pytest
 import requests
 import socketio
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from disclosure.models import Application
 from hall import accounts
@@ -38,6 +37,7 @@ from hall.extensions import db
 from hall.models import Role
 from kiosk import disclosure as pages
 from tests.disclosure.support import PHONE, VALID_ID
+from tests.pg_support import scratch_database
 from tests.staff_support import PASSWORD, token_in
 from tests.tickets.support import make_service, make_window
 from tickets.models import Ticket
@@ -60,11 +60,12 @@ def _free_port() -> int:
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A migrated PostgreSQL database with one service and two windows, served by three
     gunicorn workers sharing Redis; yields the base URL, the database URL and the server."""
-    name = f"gongkai_scale_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{SERVER}/{name}"
+    with scratch_database(SERVER, "gongkai_scale") as url:
+        yield from _serve(url, url.rsplit("/", 1)[1], tmp_path_factory)
+
+
+def _serve(url: str, name: str, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[dict[str, Any]]:
     instance = tmp_path_factory.mktemp("scale")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "scale"})
     app.instance_path = str(instance)
@@ -112,9 +113,6 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _rows(url: str, query: Any) -> list[Any]:
