@@ -297,6 +297,9 @@ def test_clock_shows_shanghai_time(
     page = new_screen_page(browser)
     try:
         page.context.clock.install(time="2026-02-16T23:59:58Z")  # 07:59:58 on the 17th
+        # Frozen until run_for below: on a busy machine the page took longer than the two
+        # seconds left before 08:00 to load, and never showed 07:59.
+        page.context.clock.pause_at("2026-02-16T23:59:58Z")
         page.goto(f"{live_server.url}/screens/lobby?socket=0")
         page.wait_for_function("document.getElementById('clock').textContent === '07:59'")
         assert page.text_content("#date") == "2026年2月17日"
