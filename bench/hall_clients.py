@@ -28,12 +28,7 @@ import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-if __name__ == "__main__":  # bench/queue.py beside this file would hide the stdlib's queue
-    _HERE = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 NAMESPACE = "/screens"
 EVENT = f"42{NAMESPACE},"

@@ -70,9 +70,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, this file's folder comes first on sys.path, and bench/queue.py there would
-# hide the standard library's ``queue`` from every library imported later: drop the folder.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from bench.hall_clients import (  # noqa: E402  (needs the repository root on the path)

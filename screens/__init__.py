@@ -14,6 +14,7 @@ from screens import (  # noqa: F401  (events registers its Socket.IO handlers)
     push,
     staff,
     views,
+    wire,
 )
 
 
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
                       message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
                       channel=app.config.get("SOCKETIO_CHANNEL", "gongkai-screens"),
                       transports=app.config.get("SOCKETIO_TRANSPORTS"))
+    wire.install(socketio.server.eio)  # websocket writes without a thread per client
     views.init_app(app)
     api.init_app(app)
     push.init_app(app)

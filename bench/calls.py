@@ -1,7 +1,7 @@
 """Queue benchmark: tickets issued per second end to end, and call → board latency with 50
 lobby clients listening.
 
-Run: ``.venv/bin/python bench/queue.py [--listeners 50] [--concurrency 8] [--seconds 10]
+Run: ``.venv/bin/python bench/calls.py [--listeners 50] [--concurrency 8] [--seconds 10]
 [--calls 200]`` (``--database postgresql://…`` for an empty PostgreSQL database instead of a
 fresh SQLite file). Three kinds of process:
 
@@ -48,12 +48,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-_HERE = Path(__file__).resolve().parent
-# Run as a script, this file's folder comes first on sys.path and its name, ``queue``, would
-# hide the standard library's ``queue`` from every library imported later (urllib3, engineio,
-# concurrent.futures). Drop the folder; put the repository root first instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.hall_clients import (  # noqa: E402  (needs the repository root on the path)
     free_port,
