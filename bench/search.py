@@ -5,6 +5,10 @@ Builds a throw-away SQLite database (and a throw-away PostgreSQL database on the
 ``--pg``), fills it with the synthetic corpus of ``content.corpus``, and prints each figure
 beside the issue's target. It stops by itself; nothing outside the temporary databases is
 touched.
+
+While iterating on search: ``--keep DIR`` builds the SQLite database in DIR and leaves it
+there; ``--reuse DIR`` then measures queries on it without loading or indexing again
+(``--rebuild`` times a fresh index build on it too).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -184,27 +189,52 @@ def like_scan(query: str) -> int:
     return int(total)
 
 
-def run(app: Flask, label: str, docs_count: int, queries_count: int) -> None:
+def loaded_docs() -> list[dict[str, Any]]:
+    """What ``load_corpus`` returned, read back from a database it filled (same order)."""
+    rows = db.session.execute(select(Policy.title, Policy.doc_number, Policy.issued_on,
+                                     Policy.category_id).order_by(Policy.id))
+    return [{"title": t, "doc_number": n, "issued_on": d.isoformat(), "category_id": c}
+            for t, n, d, c in rows]
+
+
+def build_index(docs_count: int) -> None:
+    started = time.perf_counter()
+    count = reindex_all()
+    build = time.perf_counter() - started
+    scaled = build * 50_000 / max(1, docs_count)
+    print(f"  index build: {count} entries in {build:.1f} s "
+          f"(≈ {scaled:.1f} s per 50,000; target ≤ 30 s "
+          f"{'OK' if scaled <= 30 else 'MISSED'})")
+
+
+def prepare(docs_count: int, reuse: bool, rebuild: bool) -> list[dict[str, Any]]:
+    """The corpus's rows: loaded and indexed now, or (``reuse``) read from the database."""
+    upgrade()
+    if reuse:
+        docs = loaded_docs()
+        print(f"  reusing {len(docs)} policies")
+        if rebuild:
+            build_index(len(docs))
+        return docs
+    started = time.perf_counter()
+    docs = load_corpus(docs_count)
+    print(f"  loaded {docs_count} policies in {time.perf_counter() - started:.1f} s")
+    build_index(docs_count)
+    return docs
+
+
+def run(app: Flask, label: str, docs_count: int, queries_count: int, *, reuse: bool = False,
+        rebuild: bool = False) -> None:
     print(f"\n== {label} ==")
     with app.app_context():
-        upgrade()
-        started = time.perf_counter()
-        docs = load_corpus(docs_count)
-        print(f"  loaded {docs_count} policies in {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        count = reindex_all()
-        build = time.perf_counter() - started
-        scaled = build * 50_000 / max(1, docs_count)
-        print(f"  index build: {count} entries in {build:.1f} s "
-              f"(≈ {scaled:.1f} s per 50,000; target ≤ 30 s "
-              f"{'OK' if scaled <= 30 else 'MISSED'})")
+        docs = prepare(docs_count, reuse, rebuild)
         queries = make_queries(docs, queries_count)
         for _label, q, f in queries[:20]:  # warm caches (pinyin tables, page cache)
             search(q, f)
         by_label: dict[str, list[float]] = {}
         all_samples: list[float] = []
         for qlabel, q, f in queries:
-            sample = time_calls([lambda q=q, f=f: search(q, f)])[0]
+            sample = time_calls([partial(search, q, f)])[0]
             by_label.setdefault(qlabel, []).append(sample)
             all_samples.append(sample)
         print("  in-process search():")
@@ -214,7 +244,7 @@ def run(app: Flask, label: str, docs_count: int, queries_count: int) -> None:
         fts_p50 = show("all", all_samples, TARGETS["in-process p95 ms"])
         throughput("in-process", all_samples, TARGETS["in-process p95 ms"])
         plain = [q for lbl, q, _ in queries if lbl in ("word", "phrase", "doc_number")][:30]
-        like = time_calls([lambda q=q: like_scan(q) for q in plain])
+        like = time_calls([partial(like_scan, q) for q in plain])
         like_p50 = show("LIKE '%q%' scan", like)
         print(f"  LIKE scan p50 / index p50 = {like_p50 / max(fts_p50, 1e-6):.0f}×")
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -224,7 +254,7 @@ def run(app: Flask, label: str, docs_count: int, queries_count: int) -> None:
             conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
             for _label, q, f in queries[:20]:
                 http_get(conn, q, f)
-            samples = time_calls([lambda q=q, f=f: http_get(conn, q, f) for _, q, f in queries])
+            samples = time_calls([partial(http_get, conn, q, f) for _, q, f in queries])
             print("  over HTTP (/api/search, keep-alive):")
             show("all", samples, TARGETS["http p95 ms"])
             throughput("over HTTP", samples, TARGETS["http p95 ms"])
@@ -261,12 +291,24 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--pg", help="PostgreSQL URL; a temporary database is made beside it")
+    keep = parser.add_mutually_exclusive_group()
+    keep.add_argument("--keep", metavar="DIR", help="build the SQLite database in DIR, keep it")
+    keep.add_argument("--reuse", metavar="DIR", help="measure on the database --keep left in DIR")
+    parser.add_argument("--rebuild", action="store_true", help="with --reuse: time a rebuild")
     args = parser.parse_args()
     config = {"SECRET_KEY": "bench", "SQLALCHEMY_ENGINE_OPTIONS": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3"})
+        folder = args.reuse or args.keep or tmp
+        path = Path(folder) / "bench.sqlite3"
+        if args.keep:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.unlink(missing_ok=True)
+        elif args.reuse and not path.exists():
+            parser.error(f"no database in {args.reuse} (make one with --keep)")
+        app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
         app.instance_path = tmp
-        run(app, f"SQLite ({args.docs} documents)", args.docs, args.queries)
+        run(app, f"SQLite ({args.docs} documents)", args.docs, args.queries,
+            reuse=bool(args.reuse), rebuild=args.rebuild)
         if args.pg:
             with pg_database(args.pg) as url:
                 app = create_app({**config, "SQLALCHEMY_DATABASE_URI": url})

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from content.cli import content_cli
-from content.models import Interpretation
+from content.models import Interpretation, Validity
 from content.search import highlight, query
 from content.search.index import KINDS, index_objects, reindex_all, remove_objects, total_objects
 from content.search.pinyin import title_marks
@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 MAX_LIMIT = 50
+#: A validity filter must be one of these (SQLite matches it as a token, PostgreSQL by value).
+VALIDITIES = frozenset(v.value for v in Validity)
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ def search(
     text = (text or "")[:max_chars]
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
-    if filters.kind and filters.kind not in KINDS:
+    if (filters.kind and filters.kind not in KINDS) or (
+            filters.validity and filters.validity not in VALIDITIES):
         return SearchPage(text, 0, [], limit, offset)
     filter_sql, params = _filter_sql(filters)
     parsed = query.parse(text)

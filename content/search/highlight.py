@@ -61,12 +61,18 @@ def marked(text: str, found: list[tuple[int, int]]) -> Markup:
 def snippet(body: str, pattern: re.Pattern[str] | None, width: int = WINDOW) -> Markup:
     """About ``width`` characters of the body around the first hit (or its start)."""
     body = " ".join(body.split())
-    found = spans(body, pattern)
-    start = max(0, found[0][0] - _BEFORE) if found else 0
+    first = pattern.search(body) if pattern is not None else None
+    start = max(0, first.start() - _BEFORE) if first else 0
     end = min(len(body), start + width)
     start = max(0, min(start, end - width))
-    window = [(max(s, start) - start, min(e, end) - start)
-              for s, e in found if s < end and e > start]
+    window: list[tuple[int, int]] = []
+    if first and pattern is not None:
+        # From the first hit to the window's end only: a body can hold hundreds of hits.
+        for m in pattern.finditer(body, first.start()):
+            if m.start() >= end:
+                break
+            if m.end() > m.start():
+                window.append((max(m.start(), start) - start, min(m.end(), end) - start))
     html = marked(body[start:end], window)
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(body) else ""

@@ -1,4 +1,5 @@
-"""One row per searchable object; the raw ``fts_search`` index (migration 0002) points here."""
+"""One row per searchable object; the raw ``fts_search`` index (migrations 0002 and 0009, which
+adds SQLite's ``fts_title``) points here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hall.db import UTCDateTime, utcnow
 from hall.extensions import db
 
-#: Named in the SQLite search query (``INDEXED BY``), so it is a constant.
+#: The covering index of the filter columns (PostgreSQL's filtered searches join through it;
+#: SQLite's filter in the FTS5 match, see ``tokenize.facet_tokens``).
 FILTER_INDEX = "ix_search_entry_filters"
 
 

@@ -155,20 +155,18 @@ def title_marks(title: str, initials: list[Term] | None, full: list[Term] | None
         for offset, syl in enumerate(syllables(match.group(0))):
             chars.append((match.start() + offset, syl))
     spans: list[tuple[int, int]] = []
-    wanted_letters = _initials_of(initials)
-    for start in range(len(chars)):
-        if wanted_letters:
-            window = chars[start : start + len(wanted_letters)]
-            if len(window) == len(wanted_letters) and all(
-                s[:1] == w for (_, s), w in zip(window, wanted_letters, strict=True)
-            ):
-                spans.append((window[0][0], window[-1][0] + 1))
-        if full:
+    wanted = _initials_of(initials)
+    if wanted:  # str.find over the title's initials ("\0" where a character has no reading)
+        letters = "".join(s[:1] or "\0" for _, s in chars)
+        start = letters.find(wanted)
+        while start >= 0:
+            spans.append((chars[start][0], chars[start + len(wanted) - 1][0] + 1))
+            start = letters.find(wanted, start + 1)
+    if full:
+        for start in range(len(chars) - len(full) + 1):
             window = chars[start : start + len(full)]
-            if len(window) == len(full) and all(
-                (s.startswith(t.token) if t.prefix else s == t.token)
-                for (_, s), t in zip(window, full, strict=True)
-            ):
+            if all((s.startswith(t.token) if t.prefix else s == t.token)
+                   for (_, s), t in zip(window, full, strict=True)):
                 spans.append((window[0][0], window[-1][0] + 1))
     return spans
 

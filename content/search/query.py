@@ -6,14 +6,14 @@ become query syntax. Title hits form the first tier; bm25 / ts_rank order within
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import text
 
-from content.search.models import FILTER_INDEX
 from content.search.pinyin import query_alternatives
-from content.search.tokenize import Term, phrase_terms, query_parts, runs
+from content.search.tokenize import FACET_PREFIXES, Term, phrase_terms, query_parts, runs
 from hall.extensions import db
 
 TEXT_COLUMNS = ("title", "doc_number", "issuer", "body")
@@ -21,8 +21,8 @@ TEXT_COLUMNS = ("title", "doc_number", "issuer", "body")
 TITLE_TEXT = ("title", "doc_number")
 INITIAL_COLUMNS = ("title_pyi", "meta_pyi")
 FULL_COLUMNS = ("title_py", "meta_py")
-#: bm25 weights per column (same order as the FTS5 table's columns).
-BM25_WEIGHTS = "10.0, 4.0, 4.0, 1.0, 6.0, 6.0, 2.0, 2.0"
+#: bm25 weights per column of ``fts_search`` (index.COLUMNS, then facets).
+BM25_WEIGHTS = "10.0, 4.0, 4.0, 1.0, 6.0, 6.0, 2.0, 2.0, 0.0"
 
 
 @dataclass(frozen=True)
@@ -129,81 +129,153 @@ def pg_score(parsed: ParsedQuery) -> str:
 
 # --- running it ------------------------------------------------------------------------------
 
-_ENTRY_COLUMNS = ("e.id, e.kind, e.object_id, e.title, e.doc_number, e.issuer_name, "
-                  "e.issued_on, e.validity, e.body")
+_ENTRY_FIELDS = ("id", "kind", "object_id", "title", "doc_number", "issuer_name", "issued_on",
+                 "validity", "body")
+_ENTRY_COLUMNS = ", ".join(f"e.{c}" for c in _ENTRY_FIELDS)
 #: Above this many hits in a tier, the tier is ordered newest (last indexed) first instead
-#: of by relevance: scoring every hit of a very common word costs tens of milliseconds, and
-#: among thousands of equally good hits the newest are the useful ones.
-RANK_UP_TO = 1000
-#: Filter parameters (see ``content.search._filter_sql``) that leave a small share of entries.
-SELECTIVE_FILTERS = frozenset({"f_cat", "f_issuer", "f_year"})
+#: of by relevance: among hundreds of hits that all hold the words the newest are the useful
+#: ones, and scoring costs ~3 µs a hit on top of a pass per phrase (at 1,000 the title tier's
+#: bm25 was the largest single cost left at 50,000 documents: 1.9 ms on average).
+RANK_UP_TO = 200
 
+
+class EntryRow(NamedTuple):
+    id: int
+    kind: str
+    object_id: int
+    title: str
+    doc_number: str
+    issuer_name: str
+    issued_on: Any
+    validity: str | None
+    body: str
+
+
+def entries(ids: list[int]) -> list[Any]:
+    """The entry rows of these ids, in this order."""
+    if not ids:
+        return []
+    sql = (f"SELECT {_ENTRY_COLUMNS} FROM search_entry e WHERE e.id IN "
+           f"({', '.join(str(int(i)) for i in ids)})")
+    if db.engine.dialect.name == "postgresql":
+        rows: list[Any] = list(db.session.execute(text(sql)))
+    else:
+        rows = [EntryRow(*r) for r in _sqlite(sql)]
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def run(parsed: ParsedQuery, filter_sql: str, params: dict[str, Any], limit: int,
+        offset: int) -> tuple[int, list[Any]]:
+    """(total, rows) for a non-empty query: title hits first, then the rest."""
+    if db.engine.dialect.name == "postgresql":
+        total, ids = _run_postgres(parsed, filter_sql, params, limit, offset)
+    else:
+        total, ids = _run_sqlite(parsed, params, limit, offset)
+    return total, entries(ids)
+
+
+# --- SQLite: two FTS5 tables, no join ---------------------------------------------------------
+
+#: Filter parameters (see ``content.search._filter_sql``) → the ``search_entry`` column whose
+#: value is a token of the ``facets`` column (see ``tokenize.facet_tokens``).
+FACET_PARAMS = {"f_cat": "category_id", "f_issuer": "issuer_id", "f_year": "year",
+                "f_validity": "validity", "f_kind": "kind"}
+#: bm25 weights of ``fts_title`` (title, doc_number, title_py, title_pyi, facets).
+TITLE_BM25_WEIGHTS = "10.0, 4.0, 6.0, 6.0, 0.0"
+
+
+def fts5_facets(params: dict[str, Any]) -> str:
+    """``facets : "y2022" AND facets : "v有效"`` for the filters in ``params`` ("" for none)."""
+    return " AND ".join(
+        'facets : "' + (FACET_PREFIXES[column] + str(params[key])).replace('"', '""') + '"'
+        for key, column in FACET_PARAMS.items() if key in params)
+
+
+def sqlite_cursor() -> sqlite3.Cursor:
+    """A cursor of the session's own SQLite connection (in its transaction)."""
+    driver = db.session.connection().connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver.cursor()
+
+
+def _sqlite(sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Rows straight from the driver: building and compiling a statement through SQLAlchemy
+    cost more than a short FTS5 query itself."""
+    cursor = sqlite_cursor()
+    try:
+        return cursor.execute(sql, args).fetchall()
+    finally:
+        cursor.close()
+
+
+def _run_sqlite(parsed: ParsedQuery, params: dict[str, Any], limit: int,
+                offset: int) -> tuple[int, list[int]]:
+    """Title hits come from the small ``fts_title`` (short doclists: counting and ranking
+    them is cheap), the rest from ``fts_search``; filters are ANDed in as facet tokens."""
+    facets = fts5_facets(params)
+    title = fts5_expression(parsed, title_only=True)
+    everything = fts5_expression(parsed)
+    if facets:
+        title, everything = f"{title} AND {facets}", f"{everything} AND {facets}"
+    total = _sqlite("SELECT count(*) FROM fts_search WHERE fts_search MATCH ?", everything)[0][0]
+    if not total:
+        return 0, []
+    # Title hits are counted only as far as it matters: to where ranking stops and the page
+    # ends. A tier that reaches the cap fills the page by itself, newest first.
+    cap = max(RANK_UP_TO, offset + limit) + 1
+    title_total = _sqlite("SELECT count(*) FROM (SELECT 1 FROM fts_title "
+                          "WHERE fts_title MATCH ? LIMIT ?)", title, cap)[0][0]
+    ids: list[int] = []
+    if offset < title_total:
+        score = f"bm25(fts_title, {TITLE_BM25_WEIGHTS}), " if title_total <= RANK_UP_TO else ""
+        ids = [r[0] for r in _sqlite(
+            "SELECT rowid FROM fts_title WHERE fts_title MATCH ? "
+            f"ORDER BY {score}rowid DESC LIMIT ? OFFSET ?", title, limit, offset)]
+    rest_total = total - title_total  # exact whenever the page is not full yet
+    if len(ids) < limit and rest_total:
+        score = f"bm25(fts_search, {BM25_WEIGHTS}), " if rest_total <= RANK_UP_TO else ""
+        # Without title hits "the rest" is everything: no second expression to evaluate.
+        exclude = (" AND rowid NOT IN (SELECT rowid FROM fts_title WHERE fts_title MATCH ?)"
+                   if title_total else "")
+        args = (everything, title) if title_total else (everything,)
+        ids += [r[0] for r in _sqlite(
+            f"SELECT rowid FROM fts_search WHERE fts_search MATCH ?{exclude} "
+            f"ORDER BY {score}rowid DESC LIMIT ? OFFSET ?",
+            *args, limit - len(ids), max(0, offset - title_total))]
+    return total, ids
+
+
+# --- PostgreSQL: tsvector columns joined to the entries ---------------------------------------
 
 @dataclass
 class _Tier:
     source: str  # FROM ... WHERE ... (the filters are appended)
     score: str  # ascending = better
     params: dict[str, Any]
-    key: str = "e.id"  # the entry id in ``source``
 
 
-def _sqlite_source(filtered: bool) -> tuple[str, str]:
-    """(FROM ... WHERE, id column) over FTS5; the entry table is joined only to filter.
-
-    CROSS JOIN keeps SQLite on the FTS5 side first; ``INDEXED BY`` makes it look each match
-    up in the narrow covering index rather than the wide rows (3-4× faster for common words).
-    """
-    if not filtered:
-        return "FROM fts_search WHERE fts_search MATCH :m", "fts_search.rowid"
-    hint = f" INDEXED BY {FILTER_INDEX}" if _has_filter_index() else ""
-    return (f"FROM fts_search CROSS JOIN search_entry e{hint} ON e.id = fts_search.rowid "
-            "WHERE fts_search MATCH :m", "fts_search.rowid")
-
-
-_FILTER_INDEX_SEEN: dict[str, bool] = {}
-
-
-def _has_filter_index() -> bool:
-    """Whether this database has the covering index (a database made before it has not)."""
-    url = str(db.engine.url)
-    found = _FILTER_INDEX_SEEN.get(url)
-    if found is None:
-        found = bool(db.session.execute(text(
-            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :n"),
-            {"n": FILTER_INDEX}).first())
-        _FILTER_INDEX_SEEN[url] = found
-    return found
-
-
-def _tiers(parsed: ParsedQuery, filtered: bool) -> tuple[_Tier, _Tier, _Tier]:
+def _pg_tiers(parsed: ParsedQuery) -> tuple[_Tier, _Tier, _Tier]:
     """(title hits, other hits, all hits): the second excludes the first."""
-    if db.engine.dialect.name == "postgresql":
-        params: dict[str, Any] = {}
-        match = pg_condition(parsed, params, title_only=False)
-        title = pg_condition(parsed, params, title_only=True)
+    params: dict[str, Any] = {}
+    match = pg_condition(parsed, params, title_only=False)
+    title = pg_condition(parsed, params, title_only=True)
 
-        def source(condition: str, score: str) -> str:
-            # OFFSET 0 keeps the match set apart from the join, so it is found with the GIN
-            # bitmaps instead of testing ``@@`` row by row on the (toasted) bodies.
-            return (f"FROM (SELECT f.id, {score} AS score FROM fts_search f WHERE {condition} "
-                    "OFFSET 0) m JOIN search_entry e ON e.id = m.id WHERE TRUE")
+    def source(condition: str, score: str) -> str:
+        # OFFSET 0 keeps the match set apart from the join, so it is found with the GIN
+        # bitmaps instead of testing ``@@`` row by row on the (toasted) bodies.
+        return (f"FROM (SELECT f.id, {score} AS score FROM fts_search f WHERE {condition} "
+                "OFFSET 0) m JOIN search_entry e ON e.id = m.id WHERE TRUE")
 
-        title_score = " + ".join(
-            f"ts_rank(f.{column}, CAST(:q{n}w AS tsquery))"
-            for n in range(len(parsed.parts)) for column in ("title", "doc_number"))
-        return (
-            _Tier(source(title, f"-({title_score})"), "m.score", params),
-            _Tier(source(f"({match}) AND NOT ({title})", f"-({pg_score(parsed)})"), "m.score",
-                  params),
-            _Tier(source(match, "0"), "", params),
-        )
-    base, key = _sqlite_source(filtered)
-    score = f"bm25(fts_search, {BM25_WEIGHTS})"
-    title = fts5_expression(parsed, title_only=True)
-    everything = fts5_expression(parsed)
-    rest = f"({everything}) NOT ({title})"
-    return (_Tier(base, score, {"m": title}, key), _Tier(base, score, {"m": rest}, key),
-            _Tier(base, "", {"m": everything}, key))
+    title_score = " + ".join(
+        f"ts_rank(f.{column}, CAST(:q{n}w AS tsquery))"
+        for n in range(len(parsed.parts)) for column in ("title", "doc_number"))
+    return (
+        _Tier(source(title, f"-({title_score})"), "m.score", params),
+        _Tier(source(f"({match}) AND NOT ({title})", f"-({pg_score(parsed)})"), "m.score",
+              params),
+        _Tier(source(match, "0"), "", params),
+    )
 
 
 def _count(tier: _Tier, where: str, params: dict[str, Any]) -> int:
@@ -214,63 +286,37 @@ def _count(tier: _Tier, where: str, params: dict[str, Any]) -> int:
 def _page(tier: _Tier, order: str, where: str, params: dict[str, Any], limit: int,
           offset: int) -> list[int]:
     """Entry ids only: sorting narrow rows is what keeps common words fast."""
-    sql = f"SELECT {tier.key} {tier.source}{where} ORDER BY {order} LIMIT :lim OFFSET :off"
+    sql = f"SELECT e.id {tier.source}{where} ORDER BY {order} LIMIT :lim OFFSET :off"
     values = {**params, **tier.params, "lim": limit, "off": offset}
     return list(db.session.execute(text(sql), values).scalars())
 
 
-def entries(ids: list[int]) -> list[Any]:
-    """The entry rows of these ids, in this order."""
-    if not ids:
-        return []
-    marks = ", ".join(str(int(i)) for i in ids)
-    rows = db.session.execute(text(
-        f"SELECT {_ENTRY_COLUMNS} FROM search_entry e WHERE e.id IN ({marks})")).all()
-    by_id = {row.id: row for row in rows}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-def run(parsed: ParsedQuery, filter_sql: str, params: dict[str, Any], limit: int,
-        offset: int) -> tuple[int, list[Any]]:
-    """(total, rows) for a non-empty query: title hits first, then the rest."""
+def _run_postgres(parsed: ParsedQuery, filter_sql: str, params: dict[str, Any], limit: int,
+                  offset: int) -> tuple[int, list[int]]:
     where = f" AND {filter_sql}" if filter_sql else ""
-    postgres = db.engine.dialect.name == "postgresql"
-    joined = bool(filter_sql)
-    if not postgres and SELECTIVE_FILTERS.intersection(params):
-        # A category, issuer or year leaves a few thousand entries, found in their own index:
-        # testing each match against that set costs half of looking every match up.
-        where = f" AND +fts_search.rowid IN (SELECT e.id FROM search_entry e WHERE {filter_sql})"
-        joined = False
-    if postgres:
-        # The planner cannot see that ``@@`` on a body means detoasting it, and picks a
-        # sequential scan for common words (several times slower than the GIN bitmaps).
-        db.session.execute(text("SET LOCAL enable_seqscan = off"))
-        # A scan it must still do (no index on doc_number) then costs 10^10, far past
-        # jit_above_cost: compiling took 50-130 ms for a query of a millisecond.
-        db.session.execute(text("SET LOCAL jit = off"))
+    # The planner cannot see that ``@@`` on a body means detoasting it, and picks a
+    # sequential scan for common words (several times slower than the GIN bitmaps).
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    # A scan it must still do (no index on doc_number) then costs 10^10, far past
+    # jit_above_cost: compiling took 50-130 ms for a query of a millisecond.
+    db.session.execute(text("SET LOCAL jit = off"))
     try:
-        title, rest, everything = _tiers(parsed, joined)
+        title, rest, everything = _pg_tiers(parsed)
         total = _count(everything, where, params)
         title_total = _count(title, where, params) if total else 0  # no hit: no second count
         rest_total = total - title_total
-        rows: list[int] = []
-        newest = f"{title.key} DESC"
+        ids: list[int] = []
         if offset < title_total:
-            order = f"{title.score}, {newest}" if title_total <= RANK_UP_TO else newest
-            rows = _page(title, order, where, params, limit, offset)
-        if not title_total and not postgres:
-            # No title hits: "all but the title hits" is all, without evaluating the title
-            # expression again (nor bm25's per-phrase passes over it).
-            rest = _Tier(everything.source, rest.score, everything.params, everything.key)
-        if len(rows) < limit and rest_total:
-            order = f"{rest.score}, {newest}" if rest_total <= RANK_UP_TO else newest
-            rows += _page(rest, order, where, params, limit - len(rows),
-                          max(0, offset - title_total))
-    finally:
-        if postgres:  # the caller's transaction goes on with the usual planner
-            db.session.execute(text("SET LOCAL enable_seqscan = on"))
-            db.session.execute(text("SET LOCAL jit = DEFAULT"))
-    return title_total + rest_total, entries(rows)
+            order = f"{title.score}, e.id DESC" if title_total <= RANK_UP_TO else "e.id DESC"
+            ids = _page(title, order, where, params, limit, offset)
+        if len(ids) < limit and rest_total:
+            order = f"{rest.score}, e.id DESC" if rest_total <= RANK_UP_TO else "e.id DESC"
+            ids += _page(rest, order, where, params, limit - len(ids),
+                         max(0, offset - title_total))
+    finally:  # the caller's transaction goes on with the usual planner
+        db.session.execute(text("SET LOCAL enable_seqscan = on"))
+        db.session.execute(text("SET LOCAL jit = DEFAULT"))
+    return total, ids
 
 
 def browse(filter_sql: str, params: dict[str, Any], limit: int, offset: int) -> tuple[

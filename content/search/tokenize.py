@@ -105,3 +105,18 @@ def letter_chain_terms(letters: str) -> list[Term]:
 def query_parts(query: str) -> list[str]:
     """Whitespace-separated parts of a query (normalised); each part is one phrase."""
     return [p for p in normalise(query).split() if RUN.search(p)]
+
+
+#: Filters kept as tokens of the FTS5 ``facets`` column (SQLite), so a filter is one more AND
+#: in the match instead of a lookup per match: filter → token prefix. A category filter matches
+#: an entry's category or its 一级 root, so both are stored as ``c`` tokens. Migration 0009
+#: builds the same tokens in SQL from ``search_entry``.
+FACET_PREFIXES = {"kind": "k", "issuer_id": "i", "category_id": "c", "category_root_id": "c",
+                  "year": "y", "validity": "v"}
+
+
+def facet_tokens(entry: dict[str, object]) -> str:
+    """``kpolicy i3 c12 c10 y2022 v有效``: one token per filter value an entry has."""
+    tokens = [f"{prefix}{entry[key]}" for key, prefix in FACET_PREFIXES.items()
+              if entry.get(key) is not None and entry[key] != ""]
+    return " ".join(dict.fromkeys(tokens))

@@ -12,6 +12,7 @@ from content.corpus import corpus_bundle
 from content.models import Agency, Category, Interpretation, Notice, Policy, ServiceGuide, Validity
 from content.search import SearchFilters, reindex_all, search
 from content.search import index as search_index
+from content.search import query as search_query
 from content.services import agency_named, apply_fields, delete, save
 from content.transfer import import_bundle
 from hall.extensions import db
@@ -279,3 +280,36 @@ def test_large_rebuild_tokenises_in_a_second_process(app: Flask, monkeypatch: An
     assert titles("〔2022〕4号") == ["城市𠮷安价格调整"]
     assert titles("csgj") == ["城市公交价格调整"]
     assert search("第3批").total == 1
+
+
+def test_filter_values_are_not_searchable_text(app: Flask) -> None:
+    # SQLite keeps filters as tokens beside the text (kpolicy, y2022, v有效, c<id>, i<id>):
+    # typed text must never reach them, with or without a filter.
+    root = _category("D01", "住房保障")
+    policy = make_policy("公租房申请办法", "申请条件", category=root,
+                         issued_on=dt.date(2022, 3, 1))
+    for typed in ("kpolicy", "policy", "y2022", "v有效", f"c{root.id}", f"i{policy.issuer_id}"):
+        assert search(typed).total == 0, typed
+        assert search(typed, SearchFilters(year=2022)).total == 0, typed
+    assert titles("申请", SearchFilters(year=2022, validity="有效", category_id=root.id,
+                                        kind="policy")) == ["公租房申请办法"]
+    # Only a known validity filters (SQLite would read "有效 " as the token v有效).
+    for validity in ('有效" OR "kpolicy', "有效 ", "有"):
+        assert search("申请", SearchFilters(validity=validity)).total == 0, validity
+
+
+def test_pages_across_tiers_when_title_hits_are_not_all_counted(
+        app: Flask, monkeypatch: Any) -> None:
+    # With ranking stopping at 2 hits, the title tier (5 hits) is counted only up to where a
+    # page ends; pages past it must still join up with the body hits and the total be exact.
+    monkeypatch.setattr(search_query, "RANK_UP_TO", 2)
+    for n in range(5):
+        make_policy(f"燃气安全第{n}号", issued_on=dt.date(2022, 1, 1 + n))
+    for n in range(3):
+        make_policy(f"检查通知第{n}号", "燃气安全检查")
+    everything = [h.title for h in search("燃气安全", limit=50).hits]
+    assert everything[:5] == [f"燃气安全第{n}号" for n in range(4, -1, -1)]  # newest first
+    assert sorted(everything[5:]) == [f"检查通知第{n}号" for n in range(3)]
+    pages = [search("燃气安全", limit=2, offset=start) for start in range(0, 8, 2)]
+    assert all(page.total == 8 for page in pages)
+    assert [h.title for page in pages for h in page.hits] == everything

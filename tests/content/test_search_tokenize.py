@@ -15,6 +15,7 @@ from content.search.pinyin import (
 from content.search.query import parse, tsquery_literal
 from content.search.tokenize import (
     Term,
+    facet_tokens,
     index_tokens,
     normalise,
     phrase_terms,
@@ -127,3 +128,12 @@ def test_syllables_are_cached_but_stay_right() -> None:
     assert syllables("银行") == ("yin", "hang")
     assert syllables("银行") == ("yin", "hang")
     assert syllables("𠮷") == ("",) or syllables("𠮷")[0].isalpha()
+
+
+def test_facet_tokens_one_per_filter_value() -> None:
+    entry = {"kind": "policy", "issuer_id": 3, "category_id": 12, "category_root_id": 10,
+             "year": 2022, "validity": "有效"}
+    assert facet_tokens(entry) == "kpolicy i3 c12 c10 y2022 v有效"
+    # A 一级 category is its own root (one token); missing values add none.
+    assert facet_tokens({"kind": "guide", "issuer_id": None, "category_id": 4,
+                         "category_root_id": 4, "year": None, "validity": None}) == "kguide c4"
