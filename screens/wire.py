@@ -191,7 +191,12 @@ class Flusher:
             for add, outbox in ops:
                 current = watched.get(outbox.fd)
                 if add and current is None and not outbox.closed:
-                    selector.register(outbox.fd, selectors.EVENT_WRITE)
+                    try:
+                        selector.register(outbox.fd, selectors.EVENT_WRITE)
+                    except (OSError, ValueError, KeyError):  # its socket is already gone
+                        with outbox.lock:
+                            outbox._abort_locked("socket gone before its backlog was written")
+                        continue
                     watched[outbox.fd] = outbox
                 elif not add and current is outbox:
                     del watched[outbox.fd]
