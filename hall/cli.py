@@ -55,18 +55,35 @@ def run_command(host: str, port: int) -> None:
     serve(app, host, port)
 
 
-def serve(app: Flask, host: str, port: int) -> None:
-    """Start what features need for serving, then serve (``gongkai run`` and the benchmarks).
+#: Full collections between middle-generation ones: Python's default is 10.
+FULL_GC_EVERY = 100
 
-    Before serving, the objects made at start-up (the app, templates, the search and keyboard
-    tables when warm) are collected once and frozen out of the garbage collector's reach:
-    otherwise every full collection walks them all again, and those pauses were the slow tail
-    of a call's way to the lobby board.
+
+def ready_to_serve(app: Flask) -> None:
+    """Start what features need for serving and settle the garbage collector (``gongkai run``,
+    each ``gongkai serve`` worker, the benchmarks).
+
+    The objects made at start-up (the app, templates, the search and keyboard tables when
+    warm) are collected once and frozen out of the collector's reach: otherwise every full
+    collection walks them all again. Full collections still walk every connection's objects
+    and hold the GIL meanwhile — 30 ms with 300 lobby screens, 150 ms with 1,000 — and by
+    Python's default one may start after every 10 middle-generation collections, which is
+    several times a minute on a busy day: those pauses were the slow tail of pushes and of a
+    call's way to the lobby board (bench/push.py p99 50–62 ms → 33–40 ms with
+    ``FULL_GC_EVERY`` at 100). Young and middle generations keep their defaults, so short-lived
+    cycles are still collected at once.
     """
     for hook in app.extensions.get("on_serve", []):  # features start what serving needs
         hook(app)
     gc.collect()
     gc.freeze()
+    young, middle, _full = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_GC_EVERY)
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    """Get ready (:func:`ready_to_serve`), then serve (``gongkai run`` and the benchmarks)."""
+    ready_to_serve(app)
     # Werkzeug's threaded server also carries the screens' websockets (Flask-SocketIO's
     # threading mode with simple-websocket). Not socketio.run(): inside a Flask CLI command
     # Flask ignores app.run(), which socketio.run() calls in this mode.

@@ -19,7 +19,6 @@ start-up objects out of the garbage collector's reach, as ``gongkai run`` does.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from gunicorn.app.base import BaseApplication
 
+from hall.cli import ready_to_serve
 from hall.config import SHARED_STORES, in_memory
 from hall.extensions import db
 
@@ -63,10 +63,7 @@ class HallServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no ty
 
     def load(self) -> Flask:
         app = self.factory()
-        for hook in app.extensions.get("on_serve", []):
-            hook(app)
-        gc.collect()
-        gc.freeze()
+        ready_to_serve(app)
         return app
 
 
