@@ -40,6 +40,7 @@ from typing import Any
 from engineio import packet as eio_packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from engineio.socket import Socket as EngineIOSocket
+from wsproto.utilities import LocalProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -243,11 +244,30 @@ class _OutboxSocket:
         return getattr(self._sock, name)
 
 
+class _UnstartedReader:
+    """Stands in for simple-websocket's reader thread, which is never started: the request
+    thread, that waits for the client's messages anyway, reads them itself (``wait``)."""
+
+    def __init__(self, target: Any = None, **kwargs: Any) -> None:
+        self.name = "websocket reader (in the request thread)"
+
+    def start(self) -> None:
+        pass
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
+
+    def is_alive(self) -> bool:
+        return False
+
+
 class DirectWebSocket(SimpleWebSocketWSGI):
-    """engineio's simple-websocket wrapper, with every write through an ``Outbox`` and, for a
-    connection that starts as a websocket, its packet queue switched to direct writes."""
+    """engineio's simple-websocket wrapper, with every write through an ``Outbox``, reads in
+    the request thread and, for a connection that starts as a websocket, its packet queue
+    switched to direct writes."""
 
     outbox: Outbox | None = None
+    server_args: dict[str, Any]
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         eio_socket: Any = getattr(self.app, "__self__", None)
@@ -256,6 +276,7 @@ class DirectWebSocket(SimpleWebSocketWSGI):
                 environ = dict(environ)
                 self.outbox = Outbox(environ[key], _flusher)
                 environ[key] = _OutboxSocket(environ[key], self.outbox)
+                self.server_args = {**self.server_args, "thread_class": _UnstartedReader}
                 break
         packets = getattr(eio_socket, "queue", None)
         if self.outbox is not None and isinstance(packets, DirectQueue) \
@@ -264,6 +285,30 @@ class DirectWebSocket(SimpleWebSocketWSGI):
         return super().__call__(environ, start_response)
 
     direct = False
+
+    def wait(self) -> Any:
+        """The client's next message, read here rather than by a thread of its own (what
+        simple-websocket's reader thread does, and ``receive``); None once it is closed."""
+        ws = getattr(self, "ws", None)
+        if self.outbox is None or ws is None:
+            return super().wait()
+        while not ws.input_buffer and ws.connected:
+            try:
+                data = self.outbox.sock.recv(ws.receive_bytes)
+            except OSError:
+                data = b""
+            if not data:
+                ws.connected = False
+                break
+            try:
+                ws.ws.receive_data(data)
+                ws.connected = ws._handle_events()  # answers pings and closes, queues messages
+            except LocalProtocolError:
+                ws.connected = False
+        if ws.input_buffer:
+            return ws.input_buffer.pop(0)
+        ws.sock.close()  # the outbox and the socket, as the reader thread did when it ended
+        return None
 
     def send_packet(self, pkt: Any) -> None:
         """Write one Engine.IO packet now (from whichever thread sends it)."""
@@ -285,6 +330,11 @@ class DirectWebSocket(SimpleWebSocketWSGI):
                 self.ws.close()
             except Exception:  # already closed from the other side
                 log.debug("websocket close", exc_info=True)
+        if self.outbox is not None:
+            try:  # wake the request thread out of its read: the connection is over
+                self.outbox.sock.shutdown(socket.SHUT_RD)
+            except OSError:
+                pass
 
 
 class DirectQueue(queue.Queue):  # type: ignore[type-arg]
