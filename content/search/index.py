@@ -298,10 +298,16 @@ def reindex_all(progress: Callable[[int], None] | None = None) -> int:
     # simply run again), then the usual setting for this pooled connection.
     db.session.execute(text("PRAGMA synchronous=OFF"))
     try:
-        return _reindex_all(progress, postgres=False)
+        count = _reindex_all(progress, postgres=False)
     finally:
         db.session.rollback()  # nothing is pending after a success; after a failure, unlock
         db.session.execute(text("PRAGMA synchronous=NORMAL"))
+    # The rebuild left the whole index (about 1 GB at 50,000 documents) in the write-ahead
+    # log, which every read then looks through until a checkpoint: copy it into the database
+    # and empty the log now (queries right after a rebuild were ~50 % slower).
+    db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    db.session.commit()
+    return count
 
 
 def _tokeniser() -> ProcessPoolExecutor | None:
