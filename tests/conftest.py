@@ -7,6 +7,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,17 @@ from tests.staff_support import create_staff, login
 
 PG_URL = normalise_url(os.environ.get("DATABASE_URL", ""))
 USE_PG = PG_URL.startswith("postgresql")
+
+
+@contextmanager
+def new_database(tmp_path: Path, stem: str) -> Iterator[str]:
+    """The URL of a database with no tables at all: a new SQLite file in ``tmp_path``, or a new
+    PostgreSQL database on the run's server (dropped after the block)."""
+    if not USE_PG:
+        yield f"sqlite:///{tmp_path / (stem + '.sqlite3')}"
+        return
+    with scratch_database(PG_URL.rpartition("/")[0], "gongkai_mig") as url:
+        yield url
 
 
 def _migrate(url: str, instance: Path) -> None:

@@ -18,9 +18,8 @@ from content.search.models import SearchEntry
 from content.search.tokenize import facet_tokens
 from hall.app import create_app
 from hall.extensions import db
-from tests.pg_support import scratch_database
 
-from ..conftest import PG_URL, USE_PG
+from ..conftest import new_database
 
 ENTRIES: list[dict[str, Any]] = [
     dict(kind="policy", object_id=1, title="城乡低保标准", doc_number="赣府发〔2022〕3号",
@@ -34,10 +33,7 @@ ENTRIES: list[dict[str, Any]] = [
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[str]:
-    if not USE_PG:
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    with scratch_database(PG_URL.rpartition("/")[0], "gongkai_mig") as url:
+    with new_database(tmp_path, "old") as url:
         yield url
 
 

@@ -15,9 +15,8 @@ from sqlalchemy import inspect, text
 from hall.app import create_app
 from hall.db import include_object
 from hall.extensions import db
-from tests.pg_support import scratch_database
 
-from ..conftest import PG_URL, USE_PG
+from ..conftest import new_database
 
 
 def test_models_match_migrations(app: Flask) -> None:
@@ -32,10 +31,7 @@ def test_models_match_migrations(app: Flask) -> None:
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[str]:
     """A database with no tables at all: a new SQLite file, or a new PostgreSQL database."""
-    if not USE_PG:
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    with scratch_database(PG_URL.rpartition("/")[0], "gongkai_mig") as url:
+    with new_database(tmp_path, "empty") as url:
         yield url
 
 
