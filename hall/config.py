@@ -76,6 +76,9 @@ DEFAULTS: dict[str, Any] = {
     # The queue's channel name: processes of one hall share it; another hall on the same Redis
     # picks its own.
     "SOCKETIO_CHANNEL": "gongkai-screens",
+    # Lobby screens' heartbeats (every 30 s each) are noted in memory and written together at
+    # most this often, in seconds (0: each at once). Hellos are written at once.
+    "SCREEN_HEARTBEAT_WRITE_SECONDS": 10,
     # Rate limits on citizen writes, counted per terminal (its address): storage "memory://"
     # for one process, "redis://127.0.0.1:6379/1" when several processes serve.
     "RATELIMIT_STORAGE_URI": "memory://",

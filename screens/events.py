@@ -113,5 +113,5 @@ def on_heartbeat(data: Any) -> None:
     name = _name(data)
     if name:
         on_air = _field(data, "on_air", str)
-        registry.seen(name, on_air=on_air if on_air is not None else "",
-                      version=_field(data, "version", int))
+        registry.heartbeat(name, on_air=on_air if on_air is not None else "",
+                           version=_field(data, "version", int))

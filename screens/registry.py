@@ -2,19 +2,30 @@
 
 A screen is online when it was seen within ``ONLINE_SECONDS`` (three missed 30 s heartbeats).
 ``remote_reload`` gives a screen a new reload token; the page reloads itself when it sees it.
+
+Heartbeats are noted in memory and written together every ``SCREEN_HEARTBEAT_WRITE_SECONDS``
+(one transaction per process): 300 screens made ten write transactions a second, each one
+more chance for a call or a ticket to wait on SQLite's write lock, and the registry only
+needs to know who was seen within 90 s. ``overview`` writes this process's pending ones first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from dataclasses import dataclass
+from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import select, update
 
 from hall.db import utcnow
 from hall.extensions import db
 from hall.signals import screens_changed
 from screens.models import Screen, new_token
+
+log = logging.getLogger(__name__)
 
 ONLINE_SECONDS = 90
 MAX_ON_AIR_CHARS = 50
@@ -66,8 +77,69 @@ def seen(name: str, *, on_air: str | None = None, version: int | None = None,
     return bool(getattr(result, "rowcount", 0))
 
 
+class _Heartbeats:
+    """Heartbeats noted since the last write, per screen name; a timer writes them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: dict[str, dict[str, object]] = {}
+        self.timer: threading.Timer | None = None
+
+    def note(self, app: Flask, name: str, values: dict[str, object], delay: float) -> None:
+        with self.lock:
+            self.pending.setdefault(name, {}).update(values)
+            if self.timer is None:
+                self.timer = threading.Timer(delay, self._write_later, args=(app,))
+                self.timer.daemon = True
+                self.timer.start()
+
+    def take(self) -> dict[str, dict[str, object]]:
+        with self.lock:
+            pending, self.pending = self.pending, {}
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            return pending
+
+    def _write_later(self, app: Flask) -> None:
+        try:
+            with app.app_context():
+                write_heartbeats()
+                db.session.remove()
+        except Exception:  # the next heartbeat comes within 30 s; never kill the timer loudly
+            log.exception("writing screen heartbeats failed")
+
+
+_heartbeats = _Heartbeats()
+
+
+def heartbeat(name: str, *, on_air: str, version: int | None) -> None:
+    """Note a heartbeat of screen ``name`` (written within ``SCREEN_HEARTBEAT_WRITE_SECONDS``)."""
+    app: Any = current_app
+    delay = float(app.config.get("SCREEN_HEARTBEAT_WRITE_SECONDS") or 0)
+    if delay <= 0:
+        seen(name, on_air=on_air, version=version)
+        return
+    values: dict[str, object] = {"last_seen": utcnow(), "on_air": on_air[:MAX_ON_AIR_CHARS]}
+    if version is not None:
+        values["seen_version"] = version
+    _heartbeats.note(app._get_current_object(), name, values, delay)
+
+
+def write_heartbeats() -> int:
+    """Write this process's pending heartbeats in one transaction; how many screens."""
+    pending = _heartbeats.take()
+    for name, values in pending.items():
+        db.session.execute(update(Screen).where(Screen.name == name).values(**values),
+                           execution_options={"synchronize_session": False})
+    if pending:
+        db.session.commit()
+    return len(pending)
+
+
 def overview(now: dt.datetime | None = None) -> list[ScreenStatus]:
     """Every screen with its online state, in name order."""
+    write_heartbeats()
     now = now or utcnow()
     out = []
     for screen in db.session.scalars(select(Screen).order_by(Screen.name)):

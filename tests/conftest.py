@@ -120,6 +120,9 @@ def app(database_template: str, tmp_path: Path, app_config: dict[str, Any]) -> I
         "SECRET_KEY": "test",
         "SQLALCHEMY_DATABASE_URI": _database_url(database_template, tmp_path),
         "PUBLIC_BASE_URL": "http://hall.example.test",
+        # Tests read the registry right after a heartbeat; tests/screens/test_state.py covers
+        # heartbeats written together.
+        "SCREEN_HEARTBEAT_WRITE_SECONDS": 0,
         **app_config,
     }
     app = create_app(config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -234,6 +235,36 @@ def test_registry_heartbeat_online_and_remote_reload(app: Flask) -> None:
     assert build_state("lobby")["reload"] == token
     assert current_version() == version + 1
     assert registry.remote_reload("nobody") is None
+
+
+def test_heartbeats_are_written_together_after_a_while(app: Flask) -> None:
+    screen_with([])
+    screen_with([], name="lobby-portrait")
+    app.config["SCREEN_HEARTBEAT_WRITE_SECONDS"] = 0.3
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]) if "UPDATE screen" in args[2] else None)
+
+    def row(name: str) -> Screen:
+        db.session.expire_all()
+        return db.session.scalars(select(Screen).filter_by(name=name)).one()
+
+    registry.heartbeat("lobby", on_air="item-1", version=3)
+    registry.heartbeat("lobby", on_air="item-2", version=4)  # the later one wins
+    registry.heartbeat("lobby-portrait", on_air="item-9", version=None)
+    assert row("lobby").last_seen is None and statements == []  # nothing written yet
+
+    deadline = time.monotonic() + 5
+    while row("lobby").last_seen is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lobby, portrait = row("lobby"), row("lobby-portrait")
+    assert (lobby.on_air, lobby.seen_version) == ("item-2", 4) and lobby.last_seen
+    assert portrait.on_air == "item-9" and portrait.last_seen
+    assert len(statements) == 2  # one UPDATE per screen, in one transaction
+
+    registry.heartbeat("lobby", on_air="item-5", version=5)
+    assert registry.overview()[0].on_air == "item-5"  # staff see pending ones at once
+    assert registry.write_heartbeats() == 0
 
 
 def test_demo_creates_two_screens_once(app: Flask, runner: FlaskCliRunner) -> None:
