@@ -74,10 +74,15 @@ def on_hello(data: Any) -> None:
     with _joined_lock:
         before = _joined.get(sid, set())
         _joined[sid] = keep - {sid}
-    for room in before - keep:
-        leave_room(room, sid=sid, namespace=NAMESPACE)
-    for room in keep - {sid} - before:
-        join_room(room, sid=sid, namespace=NAMESPACE)
+    try:
+        for room in before - keep:
+            leave_room(room, sid=sid, namespace=NAMESPACE)
+        for room in keep - {sid} - before:
+            join_room(room, sid=sid, namespace=NAMESPACE)
+    except ValueError:  # the screen left while its hello waited for a thread: nobody to answer
+        with _joined_lock:
+            _joined.pop(sid, None)
+        return
     push.reply("state", state)
     if not (isinstance(data, dict) and data.get("preview") is True):  # a staff preview
         version = _field(data, "version_seen", int)

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from hall.extensions import db
+from hall.extensions import db, socketio
 from screens.models import Screen
+from screens.push import NAMESPACE, QUEUE_ROOM
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
 from tests.kiosk.browser import assert_clean, describe_violations, run_axe
 from tests.screens.fixtures.page_support import LANDSCAPE, PORTRAIT, new_screen_page
@@ -64,6 +65,12 @@ def _open(browser: Any, server: LiveServer, viewport: tuple[int, int] = LANDSCAP
     page.goto(f"{server.url}/screens/lobby")
     page.wait_for_function("window.gongkaiScreen.connected()", timeout=10000)
     page.locator('[data-zone="side"]').wait_for(state="visible")
+    # Connected is not yet following: the hello that joins the queue's room is handled in a
+    # thread of its own, and a call emitted before it would be missed (a busy CI saw it).
+    deadline = time.monotonic() + 10
+    while not list(socketio.server.manager.get_participants(NAMESPACE, QUEUE_ROOM)):
+        assert time.monotonic() < deadline, "the screen never joined the queue's room"
+        time.sleep(0.05)
     return page
 
 
