@@ -97,9 +97,11 @@ def test_paper_out_the_kiosk_says_it_cannot_print(app: Flask, client: FlaskClien
     ids = make_sample_content()
     vprinter.state.paper = "out"
     answer = _print(client, ids["policy_regulations"], headers=JSON).get_json()
-    assert answer["state"] == "printing"  # nothing known about the printer yet: queued
-    with running_worker(app):
-        assert _poll(client, answer["poll"]) == {"state": "unavailable", "message": CANNOT}
+    if answer["state"] == "printing":  # nothing known about the printer yet: queued
+        with running_worker(app):
+            assert _poll(client, answer["poll"]) == {"state": "unavailable", "message": CANNOT}
+    else:  # the background status check answered first (a busy CI saw it): refused at once
+        assert answer == {"state": "unavailable", "message": CANNOT}
     assert vprinter.latest() == []
     # The status is known now: the next press queues nothing and answers at once.
     wait_until(lambda: spool.cached_status("kiosk").paper == "out")
