@@ -6,9 +6,13 @@ The kiosk calls :func:`record_search` and :func:`record_read`; counts go to ``ha
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from content import queries
 from hall import usage
 from hall.dashboard import Figure, Panel, Period, register_panel
 from hall.models import Role
@@ -34,6 +38,46 @@ def record_search(query: str, hits: int) -> None:
 def record_read(kind: str, object_id: int, title: str) -> None:
     """Count one opening of an article page."""
     usage.count(READS, f"{kind}:{object_id} {title}"[:READ_KEY_MAX])
+
+
+@dataclass(frozen=True)
+class Popular:
+    """A published page citizens opened often: its kind (``policy``…), id and current title."""
+
+    kind: str
+    id: int
+    title: str
+
+
+#: How each kind of read is looked up again (published only: a withdrawn page is not offered).
+_FINDERS = {
+    "policy": queries.policy_or_none,
+    "interpretation": queries.interpretation_or_none,
+    "guide": queries.guide_or_none,
+    "notice": queries.notice_or_none,
+}
+
+
+def most_read(start: dt.date, end: dt.date, limit: int = 6) -> list[Popular]:
+    """The pages opened most over the days, still published, most first.
+
+    Reads are keyed by ``kind:id title``, so a page whose title changed has two keys: they are
+    added up by ``kind:id``, and the title shown is today's.
+    """
+    totals: dict[tuple[str, int], int] = {}
+    for key, count in usage.top_keys(READS, start, end, limit=limit * 4):
+        kind, _sep, rest = key.partition(":")
+        number = rest.split(" ", 1)[0]
+        if kind in _FINDERS and number.isdigit():
+            totals[kind, int(number)] = totals.get((kind, int(number)), 0) + count
+    out: list[Popular] = []
+    for (kind, object_id), _count in sorted(totals.items(), key=lambda kv: -kv[1]):
+        found = _FINDERS[kind](object_id)
+        if found is not None:
+            out.append(Popular(kind, object_id, found.title))
+        if len(out) == limit:
+            break
+    return out
 
 
 def _figure(label: object, metric: str, period: Period) -> Figure:

@@ -3,6 +3,7 @@ disclosure catalog. Each view parses its input, calls ``content``, renders."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from typing import Any
@@ -27,6 +28,9 @@ HIT_ENDPOINTS = {
     "notice": ("kiosk.notice", "notice_id"),
 }
 MAX_PAGE = 1000
+#: The search page's start (nothing typed yet) offers the pages most read over these days.
+POPULAR_DAYS = 30
+POPULAR_COUNT = 6
 _ARTICLE_ID = re.compile(r'id="art-(\d+)"')
 
 
@@ -63,9 +67,11 @@ def search() -> str:
     if result is not None and page == 1:
         stats.record_search(q, result.total)
     pages = math.ceil(result.total / size) if result else 0
+    end = today()
+    popular = stats.most_read(end - dt.timedelta(days=POPULAR_DAYS - 1), end, POPULAR_COUNT)
     return render_template(
         "kiosk/search.html", q=q, filters=filters, result=result, page=page, pages=pages,
-        categories=queries.categories_tree(), agencies=queries.agencies(),
+        popular=popular, categories=queries.categories_tree(), agencies=queries.agencies(),
         years=queries.policy_years(), validities=[v.value for v in Validity], hit_url=hit_url,
     )
 

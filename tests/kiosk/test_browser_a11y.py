@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 PAGES = [
     ("start", "/kiosk/", 200),
     ("search", "/kiosk/search?q=社保", 200),
+    ("search-start", "/kiosk/search", 200),
     ("categories", "/kiosk/categories", 200),
     ("category-top", "/kiosk/categories/{category_policy}", 200),
     ("category-leaf", "/kiosk/categories/{category_pension}", 200),

@@ -74,10 +74,13 @@ def test_keyboard_types_and_results_follow(kiosk: Kiosk, ids: dict[str, int]) ->
     field = page.locator("#q")
     assert field.get_attribute("inputmode") == "none"
     assert page.locator("#keyboard").is_visible()
+    start = page.locator("#search-start")
+    expect(start).to_be_visible()  # the categories to browse, before anything is typed
     _tap_keys(kiosk, "zfxxgk")
     assert field.input_value() == "zfxxgk"
     first = page.locator("#results .hit").first
     first.wait_for(timeout=5000)
+    expect(start).to_be_hidden()
     assert "政府信息公开条例" in page.locator("#results").inner_text()
     assert page.locator("#result-count").inner_text().startswith("共找到")
     assert page.locator("#result-count").get_attribute("aria-live") == "polite"
@@ -88,6 +91,7 @@ def test_keyboard_types_and_results_follow(kiosk: Kiosk, ids: dict[str, int]) ->
     page.locator('#keyboard .key[data-action="clear"]').tap()
     assert field.input_value() == ""
     expect(page.locator("#results .hit")).to_have_count(0)
+    expect(start).to_be_visible()
 
     _tap_keys(kiosk, "2025〕12")
     page.locator("#results .hit").first.wait_for(timeout=5000)

@@ -332,3 +332,28 @@ def test_searches_and_reads_are_counted_for_the_dashboard(app: Flask,
     assert usage.top_keys(stats.EMPTY_SEARCHES, today, today) == [("𠮷无此词（试行）", 1)]
     reads = usage.top_keys(stats.READS, today, today)
     assert len(reads) == 1 and reads[0][0].startswith(f"policy:{ids['policy_social']} ")
+
+
+def test_search_start_offers_the_most_read_pages_and_the_categories(
+        app: Flask, client: FlaskClient) -> None:
+    ids = make_sample_content()
+    start = client.get("/kiosk/search").text
+    assert 'id="search-start">' in start and "按分类查找" in start
+    assert "大家常看" not in start  # nothing read yet
+    for _ in range(3):
+        client.get(f"/kiosk/policies/{ids['policy_social']}")
+    client.get(f"/kiosk/interpretations/{ids['interpretation_graphic']}")
+    # The same policy under an older title, and a page that is gone: merged, and dropped.
+    stats.record_read("policy", ids["policy_regulations"], "旧标题（试行）")
+    stats.record_read("policy", ids["policy_regulations"], "中华人民共和国政府信息公开条例")
+    stats.record_read("policy", ids["policy_regulations"], "旧标题（试行）")
+    stats.record_read("policy", 999_999, "已删除的文件")
+    text = client.get("/kiosk/search").text
+    links = re.findall(r'class="popular-link" href="([^"]+)"', text)
+    assert links == [f"/kiosk/policies/{ids['policy_social']}",
+                     f"/kiosk/policies/{ids['policy_regulations']}",
+                     f"/kiosk/interpretations/{ids['interpretation_graphic']}"]
+    assert "旧标题" not in text and "已删除的文件" not in text
+    assert f'/kiosk/categories/{ids["category_policy"]}"' in text
+    searching = client.get("/kiosk/search", query_string={"q": "社保"}).text
+    assert re.search(r'id="search-start" hidden', searching)

@@ -5,6 +5,7 @@ const form = document.getElementById("search-form");
 const input = document.getElementById("q");
 const keyboard = document.getElementById("keyboard");
 const area = document.getElementById("results-area");
+const start = document.getElementById("search-start");
 const count = document.getElementById("result-count");
 const template = document.getElementById("hit-template");
 const messages = document.getElementById("search-messages").dataset;
@@ -72,7 +73,9 @@ function render(data) {
 async function update() {
   const q = input.value.trim();
   const params = filterParams();
-  if (!q && ![...params.keys()].length) {
+  const searching = Boolean(q || [...params.keys()].length);
+  start.hidden = searching;
+  if (!searching) {
     area.replaceChildren();
     count.textContent = "";
     return;
