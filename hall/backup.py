@@ -40,13 +40,13 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from hall.db import first_line, own_connection
 from hall.extensions import db
+from hall.readings import readings
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 FORMAT = "gongkai-backup"
@@ -96,7 +96,7 @@ def hall_slug(app: Flask) -> str:
     name = str(app.config.get("BACKUP_NAME") or "")
     if not name:
         first = str(app.config.get("HALL_NAME") or "").split()
-        name = "".join(lazy_pinyin(first[0], style=Style.FIRST_LETTER)) if first else ""
+        name = "".join(readings().lazy_pinyin(first[0], "first_letter")) if first else ""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug[:40] or "hall"
 

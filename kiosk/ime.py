@@ -8,29 +8,40 @@ pypinyin gives their readings (its phrase table, which settles heteronyms such a
 frequency (half to its first reading, half split as its words read it) plus the frequency of
 every word that reads it that way, so 长 ranks high under both ``chang`` and ``zhang``.
 
-The index is built once per process, in a background thread started by the first page that
-shows the keyboard (:func:`warm`), so the build never holds up a request: a request that comes
-before the index is ready waits briefly and is told to ask again.
+The index is built once per installation, by ``python -m kiosk.ime FILE`` in a child process
+(pypinyin's dictionaries and the build's ~300 000 words never enter the server's memory), into
+an SQLite file in the instance folder's ``cache/`` (see :func:`hall.readings.cache_dir`) whose
+name carries jieba's and pypinyin's versions and this file's hash. A server process opens that
+file in a background thread started by the first page that shows the keyboard (:func:`warm`),
+building it first if it is missing, so the build never holds up a request: a request that comes
+before the index is ready waits briefly and is told to ask again. Lookups read the words from
+the file (SQLite's own small page cache); the syllables and their characters stay in memory.
 """
 
 from __future__ import annotations
 
-import bisect
+import fcntl
 import functools
+import hashlib
 import heapq
 import importlib.resources
 import itertools
 import logging
 import re
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
 
-from pypinyin.phrases_dict import phrases_dict
-from pypinyin.pinyin_dict import pinyin_dict
+from hall.readings import cache_dir, ready_dir, share
 
 log = logging.getLogger(__name__)
 
@@ -72,19 +83,70 @@ class Page:
     segments: list[str]
 
 
-@dataclass(frozen=True)
+class _Words(Mapping[str, tuple[str, ...]]):
+    """Joined syllables -> words, commonest first (read from the index file)."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        found = self._index.entry(key)
+        if found is None:
+            raise KeyError(key)
+        return found[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([row[0] for row in self._index.query("SELECT key FROM words ORDER BY key")])
+
+    def __len__(self) -> int:
+        return int(self._index.query("SELECT COUNT(*) FROM words")[0][0])
+
+
 class Index:
-    syllables: frozenset[str]
-    #: every beginning of a syllable (``z``, ``zh``, ``zha``…): an unfinished last syllable.
-    beginnings: frozenset[str]
-    chars: dict[str, tuple[str, ...]]  # syllable -> characters, commonest first
-    char_weights: dict[str, tuple[int, ...]]  # the same characters' weights
-    words: dict[str, tuple[str, ...]]  # joined syllables -> words, commonest first
-    word_freqs: dict[str, tuple[int, ...]]  # the same words' frequencies
-    keys: tuple[str, ...]  # the words' keys, sorted (for completions)
-    initials: dict[str, tuple[str, ...]]  # first letters -> words, commonest first
-    seconds: float  # how long the build took
-    word_count: int
+    """The keyboard's index: syllables and their characters in memory, words in the file."""
+
+    def __init__(self, path: Path, seconds: float) -> None:
+        self.path = path
+        self.seconds = seconds  # how long it took to have it ready (build and/or open)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True,
+                                   check_same_thread=False)
+        #: syllable -> its characters (one string), commonest first, and their weights.
+        self.chars: dict[str, str] = {}
+        self.char_weights: dict[str, tuple[int, ...]] = {}
+        for key, chars, weights in self.query("SELECT key, chars, weights FROM chars"):
+            self.chars[key] = chars
+            self.char_weights[key] = tuple(int(w) for w in weights.split())
+        self.syllables = frozenset(s for s in self.chars if _VOWELS & set(s))
+        #: every beginning of a syllable (``z``, ``zh``, ``zha``…): an unfinished last syllable.
+        self.beginnings = frozenset(s[:n] for s in self.syllables for n in range(1, len(s) + 1))
+        self.word_count = int(self.query("SELECT value FROM meta WHERE name = 'words'")[0][0])
+        self.words: Mapping[str, tuple[str, ...]] = _Words(self)
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    @functools.lru_cache(maxsize=2048)  # noqa: B019  (one index per process, kept for good)
+    def entry(self, key: str) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+        """(words, their frequencies) read ``key``, commonest first; None if none."""
+        rows = self.query("SELECT words, freqs FROM words WHERE key = ?", (key,))
+        if not rows:
+            return None
+        return tuple(rows[0][0].split(" ")), tuple(int(f) for f in rows[0][1].split(" "))
+
+    def initials(self, letters: str) -> tuple[str, ...]:
+        rows = self.query("SELECT words FROM initials WHERE key = ?", (letters,))
+        return tuple(rows[0][0].split(" ")) if rows else ()
+
+    def completions(self, letters: str) -> list[str]:
+        """The commonest words whose reading begins with ``letters`` (``zhengf`` → 政府),
+        among the first ``_COMPLETION_SCAN`` keys in order (``letters`` itself left out)."""
+        rows = self.query(
+            "SELECT words FROM (SELECT key, words, top FROM words WHERE key >= ?1 AND key < ?2"
+            " ORDER BY key LIMIT ?3) WHERE key != ?1 ORDER BY top DESC, key LIMIT ?4",
+            (letters, letters + "{", _COMPLETION_SCAN, _COMPLETIONS))  # "{" sorts after "z"
+        return [row[0].partition(" ")[0] for row in rows]
 
 
 @functools.cache
@@ -128,6 +190,8 @@ def _jieba_words() -> Iterator[tuple[str, int]]:
 
 def _readings() -> dict[str, list[str]]:
     """Each common-block character's toneless readings, pypinyin's first reading first."""
+    from pypinyin.pinyin_dict import pinyin_dict  # the build's child process only
+
     out: dict[str, list[str]] = {}
     for code, raw in pinyin_dict.items():
         if not 0x4E00 <= code <= 0x9FFF:
@@ -142,7 +206,8 @@ def _readings() -> dict[str, list[str]]:
     return out
 
 
-def _word_reading(word: str, readings: dict[str, list[str]]) -> list[str] | None:
+def _word_reading(word: str, readings: dict[str, list[str]],
+                  phrases_dict: dict[str, list[list[str]]]) -> list[str] | None:
     spelled = phrases_dict.get(word)
     if spelled and len(spelled) == len(word):
         return [toneless(r[0]) for r in spelled]
@@ -154,16 +219,18 @@ def _word_reading(word: str, readings: dict[str, list[str]]) -> list[str] | None
     return out
 
 
-def _keep(word: str, freq: int) -> bool:
+def _keep(word: str, freq: int, phrases_dict: dict[str, list[list[str]]]) -> bool:
     """Words worth their memory: simplified (GB2312), not too long, and either seen more than
     a few times in jieba's corpus or curated in pypinyin's phrase table."""
     return (2 <= len(word) <= MAX_WORD_CHARS and (freq >= MIN_WORD_FREQ or word in phrases_dict)
             and _in_gb2312(word))
 
 
-def build() -> Index:
-    """Build the index (seconds of work and tens of MB: call through :func:`warm`)."""
-    started = time.perf_counter()
+def compute() -> dict[str, Any]:
+    """The index's tables (seconds of work and tens of MB: done by :func:`write` in a child
+    process)."""
+    from pypinyin.phrases_dict import phrases_dict
+
     readings = _readings()
     single: dict[str, int] = {}
     used: defaultdict[tuple[str, str], int] = defaultdict(int)  # (char, reading) -> freq
@@ -173,9 +240,9 @@ def build() -> Index:
             if word in readings:
                 single[word] = single.get(word, 0) + freq
             continue
-        if not _keep(word, freq):
+        if not _keep(word, freq, phrases_dict):
             continue
-        spelled = _word_reading(word, readings)
+        spelled = _word_reading(word, readings, phrases_dict)
         if spelled is None:
             continue
         for char, reading in zip(word, spelled, strict=True):
@@ -195,11 +262,11 @@ def build() -> Index:
             share = alone * (uses[index] + 1) // (2 * total) + (alone // 2 if index == 0 else 0)
             weight = share + uses[index]
             ranked[reading].append(((_gb_level(char) // 2, -weight, index), char))
-    chars: dict[str, tuple[str, ...]] = {}
+    chars: dict[str, str] = {}
     char_weights: dict[str, tuple[int, ...]] = {}
     for key, found in ranked.items():
         found.sort()
-        chars[key] = tuple(c for _rank, c in found)
+        chars[key] = "".join(c for _rank, c in found)
         char_weights[key] = tuple(-rank[1] for rank, _c in found)
     words: dict[str, tuple[str, ...]] = {}
     word_freqs: dict[str, tuple[int, ...]] = {}
@@ -212,13 +279,78 @@ def build() -> Index:
             continue
         words[key] = tuple(w for _f, w in listed)
         word_freqs[key] = tuple(-f for f, _w in listed)
-    by_key.clear()
-    syllables = frozenset(s for s in chars if _VOWELS & set(s))
-    beginnings = frozenset(s[:n] for s in syllables for n in range(1, len(s) + 1))
-    return Index(syllables=syllables, beginnings=beginnings, chars=chars,
-                 char_weights=char_weights, words=words, word_freqs=word_freqs,
-                 keys=tuple(sorted(words)), initials=initials,
-                 seconds=time.perf_counter() - started, word_count=sum(map(len, words.values())))
+    return {"chars": chars, "char_weights": char_weights, "words": words,
+            "word_freqs": word_freqs, "initials": initials}
+
+
+def write(path: Path) -> None:
+    """Build the index into the SQLite file ``path`` (written beside it, then renamed)."""
+    tables = compute()
+    work = path.with_name(f".{path.name}.{time.monotonic_ns()}")
+    db = sqlite3.connect(work)
+    try:
+        db.executescript("""
+            CREATE TABLE words (key TEXT PRIMARY KEY, words TEXT NOT NULL, freqs TEXT NOT NULL,
+                                top INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE initials (key TEXT PRIMARY KEY, words TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE chars (key TEXT PRIMARY KEY, chars TEXT NOT NULL, weights TEXT NOT NULL)
+                WITHOUT ROWID;
+            CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+        """)
+        words, freqs = tables["words"], tables["word_freqs"]
+        db.executemany("INSERT INTO words VALUES (?, ?, ?, ?)", (
+            (key, " ".join(words[key]), " ".join(map(str, freqs[key])), freqs[key][0])
+            for key in sorted(words)))
+        db.executemany("INSERT INTO initials VALUES (?, ?)",
+                       ((k, " ".join(v)) for k, v in sorted(tables["initials"].items())))
+        weights = tables["char_weights"]
+        db.executemany("INSERT INTO chars VALUES (?, ?, ?)", (
+            (k, v, " ".join(map(str, weights[k]))) for k, v in sorted(tables["chars"].items())))
+        db.execute("INSERT INTO meta VALUES ('words', ?)",
+                   (sum(map(len, words.values())),))
+        db.commit()
+        db.execute("VACUUM")
+        db.close()
+        share(work)
+        work.replace(path)
+    finally:
+        db.close()
+        work.unlink(missing_ok=True)
+
+
+#: The child's program: this file loaded alone (importing the ``kiosk`` package would cost
+#: 1.6 s of Flask and feature imports), then :func:`write`.
+_WRITE = """if True:
+    import importlib.util, pathlib, sys
+    spec = importlib.util.spec_from_file_location("kiosk_ime_build", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.write(pathlib.Path(sys.argv[2]))
+"""
+
+
+def index_path() -> Path:
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    return cache_dir() / (f"ime-jieba{version('jieba')}-pypinyin{version('pypinyin')}-"
+                          f"{digest}.sqlite3")
+
+
+def build() -> Index:
+    """The index: its file built first (in a child process, one at a time) if missing."""
+    started = time.perf_counter()
+    path = index_path()
+    if not path.exists():
+        with open(ready_dir(path.parent) / ".ime.lock", "a") as lock:
+            share(Path(lock.name))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                subprocess.run([sys.executable, "-c", _WRITE, __file__, str(path)], check=True,
+                               cwd=Path(__file__).resolve().parent.parent)
+                for old in path.parent.glob("ime-*.sqlite3"):  # other versions' files
+                    if old != path:
+                        old.unlink(missing_ok=True)
+    return Index(path, time.perf_counter() - started)
 
 
 class _Builder:
@@ -297,15 +429,6 @@ def segment(index: Index, letters: str) -> list[str]:
     return best.get(0, [letters])
 
 
-def _completions(index: Index, letters: str) -> list[str]:
-    """The commonest words whose reading begins with ``letters`` (``zhengf`` → 政府)."""
-    start = bisect.bisect_left(index.keys, letters)
-    stop = bisect.bisect_left(index.keys, letters + "{", start)  # "{" sorts after "z"
-    keys = [k for k in index.keys[start:min(stop, start + _COMPLETION_SCAN)] if k != letters]
-    best = heapq.nlargest(_COMPLETIONS, keys, key=lambda k: index.word_freqs[k][0])
-    return [index.words[k][0] for k in best]
-
-
 def _chars_of_beginning(index: Index, begun: str) -> list[str]:
     """Characters of every syllable that begins with ``begun`` (``zh``), commonest first."""
     found = [(-weight, char) for s in index.syllables if s.startswith(begun)
@@ -319,9 +442,9 @@ def _same_length(index: Index, head: str) -> Iterator[str]:
     weight is its corpus frequency, a character's the sum over every word it is used in;
     words get a boost (x ``_WORD_BOOST``) so that 西安 stands among 先, 现, 县 for ``xian``."""
     streams = []
-    if head in index.words:
-        streams.append(zip((-f * _WORD_BOOST for f in index.word_freqs[head]),
-                           index.words[head], strict=True))
+    found = index.entry(head)
+    if found is not None:
+        streams.append(zip((-f * _WORD_BOOST for f in found[1]), found[0], strict=True))
     if head in index.syllables:
         streams.append(zip((-w for w in index.char_weights[head]), index.chars[head],
                            strict=True))
@@ -339,10 +462,10 @@ def _generate(index: Index, letters: str) -> Iterator[Candidate]:
     if len(parts) > 1 and parsed:
         # Fewer guesses when the last syllable is complete: its own characters come next.
         finished = parts[-1] in index.syllables
-        for word in _completions(index, letters)[:_FEW_COMPLETIONS if finished else None]:
+        for word in index.completions(letters)[:_FEW_COMPLETIONS if finished else None]:
             yield Candidate(word, size)
     if not parsed:
-        for word in index.initials.get(letters, ()):
+        for word in index.initials(letters):
             yield Candidate(word, size)
     for cut in range(size - 1, 0, -1):
         if _parses(index, letters[cut:], memo):
@@ -375,3 +498,4 @@ def lookup(index: Index, letters: str, *, offset: int = 0, limit: int = 40) -> P
     window = list(itertools.islice(_unique(_generate(index, letters)), offset,
                                    offset + limit + 1))
     return Page(window[:limit], len(window) > limit, segment(index, letters))
+

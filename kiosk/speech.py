@@ -20,9 +20,9 @@ from collections import OrderedDict
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask_babel import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from hall.extensions import limiter
+from hall.readings import readings
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +140,8 @@ def pinyin_script(text: str) -> str:
     position = 0
     for match in HAN.finditer(text):
         tokens += _other_tokens(text[position : match.start()])
-        tokens += lazy_pinyin(
-            match.group(), style=Style.TONE3, neutral_tone_with_five=True, errors="ignore"
-        )
+        # pypinyin's lazy_pinyin(style=TONE3, neutral_tone_with_five=True, errors="ignore")
+        tokens += readings().lazy_pinyin(match.group(), "tone3", errors="ignore")
         position = match.end()
     tokens += _other_tokens(text[position:])
     script = ""

@@ -1,8 +1,9 @@
 """Pinyin for the index and for queries typed in letters (``zfxxgk``, ``zhengfuxinxi``, ``zf信息``).
 
-pypinyin's dictionaries are used directly with a forward longest-match over its phrase list:
-``lazy_pinyin`` costs ~0.4 ms per title, too slow for a 50,000-document rebuild, and the
-same function serves the index and the query, so both sides always agree on a reading.
+pypinyin's character and phrase readings (through :mod:`hall.readings`' compact copy, not
+pypinyin's dictionaries in memory) are looked up directly, with a forward longest-match over
+its phrases: ``lazy_pinyin`` costs ~0.4 ms per title, too slow for a 50,000-document rebuild,
+and the same function serves the index and the query, so both sides always agree on a reading.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 import functools
 import unicodedata
 
-from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-
 from content.search.tokenize import CJK_RUN, LETTERS, Term, letter_chain_terms, run_tokens, runs
+from hall.readings import readings as _table
 
 _MAX_PHRASE = 6
 _MAX_INITIALS = 20
@@ -27,7 +27,7 @@ def plain(reading: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _char(ch: str) -> str:
-    readings = PINYIN_DICT.get(ord(ch))
+    readings = _table().char(ch)
     return plain(readings.split(",")[0]) if readings else ""
 
 
@@ -41,7 +41,7 @@ def syllables(run: str) -> tuple[str, ...]:
     i = 0
     while i < len(run):
         for size in range(min(_MAX_PHRASE, len(run) - i), 1, -1):
-            phrase = PHRASES_DICT.get(run[i : i + size])
+            phrase = _table().phrase(run[i : i + size])
             if phrase is not None:
                 out.extend(plain(p[0]) for p in phrase)
                 i += size
@@ -73,7 +73,7 @@ def index_columns(text: str) -> tuple[str, str]:
 def syllable_table() -> frozenset[str]:
     """Every toneless syllable pypinyin knows (about 410)."""
     found: set[str] = set()
-    for readings in PINYIN_DICT.values():
+    for readings in _table().char_readings():
         for reading in readings.split(","):
             syl = plain(reading)
             if syl.isascii() and syl.isalpha():

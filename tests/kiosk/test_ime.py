@@ -147,3 +147,14 @@ def test_the_endpoint_says_pending_while_the_index_is_built(
     response = client.get("/kiosk/ime?p=zhang")
     assert response.status_code == 200 and response.get_json()["pending"] is True
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_index_file_is_built_once_and_reused(index: ime.Index) -> None:
+    """Built by a child process into the instance cache; later processes only open it."""
+    made = index.path.stat().st_mtime_ns
+    again = ime.build()
+    assert again.path == index.path == ime.index_path()
+    assert again.path.stat().st_mtime_ns == made
+    assert again.words["zhengfu"] == index.words["zhengfu"] and len(again.words) > 50_000
+    assert "zhengfu" in again.words and "qqqq" not in again.words
+    assert texts(again, "zfxxgk", 1) == ["政府信息公开"]
