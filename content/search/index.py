@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -18,12 +19,13 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import selectinload
 
-from content.models import Interpretation, Notice, Policy, PubStatus, ServiceGuide
+from content.models import Agency, Category, Interpretation, Notice, Policy, PubStatus, ServiceGuide
 from content.sanitize import plain_text
 from content.search.models import SearchEntry
 from content.search.pinyin import index_columns
 from content.search.query import sqlite_cursor
-from content.search.tokenize import FACET_PREFIXES, facet_tokens, index_tokens
+from content.search.tokenize import facet_tokens, index_tokens
+from hall.db import utcnow
 from hall.extensions import db
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,12 @@ _BATCH = 1000
 #: database writes (starting the process costs more than a small rebuild takes).
 PARALLEL_FROM = 4000
 _REBUILD_BATCH = 500
+#: Prepare batches in this process while the tokenising one is starting (tests turn it off
+#: to take the pipelined path from the first batch).
+PREPARE_UNTIL_READY = True
+#: Batches queued for the tokenising process beyond the one being written: it never waits
+#: for the next one, and a slow batch there does not stall the writes at once.
+_IN_FLIGHT = 2
 _PG_MAX_POSITION = 16383
 _PG_MAX_POSITIONS = 256
 
@@ -61,27 +69,52 @@ def _category_ids(category: Any) -> tuple[int | None, int | None]:
     return category.id, category.parent_id or category.id
 
 
+#: An entry's body before it is finished (``_finish``): text parts, HTML parts marked ``True``.
+#: The HTML is turned into text late, in the tokenising process during a large rebuild.
+BodyParts = tuple[tuple[str | None, bool], ...]
+
+
 def _policy(p: Policy) -> dict[str, Any]:
     cat, root = _category_ids(p.category)
-    body = "\n".join(x for x in (p.summary, plain_text(p.body_html or "")) if x)
     return dict(
         kind="policy", object_id=p.id, title=p.title, doc_number=p.doc_number or "",
         issuer_name=p.issuer.name if p.issuer else "", issuer_id=p.issuer_id,
         category_id=cat, category_root_id=root, issued_on=p.issued_on,
-        validity=p.validity.value if p.validity else None, body=body,
+        validity=p.validity.value if p.validity else None,
+        body=((p.summary, False), (p.body_html, True)),
     )
+
+
+def _policy_rows(ids: list[int]) -> Iterator[dict[str, Any]]:
+    """What ``_policy`` makes of the published ones of ``ids``, read as plain rows: building
+    ORM objects (and loading their issuer and category) was a fifth of a large rebuild."""
+    stmt = (select(Policy.id, Policy.title, Policy.doc_number, Policy.summary, Policy.body_html,
+                   Agency.name, Policy.issuer_id, Policy.category_id, Category.parent_id,
+                   Policy.issued_on, Policy.validity)
+            .outerjoin(Agency, Agency.id == Policy.issuer_id)
+            .outerjoin(Category, Category.id == Policy.category_id)
+            .where(Policy.id.in_(ids), Policy.status == PubStatus.PUBLISHED).order_by(Policy.id))
+    for (ident, title, number, summary, html, issuer, issuer_id, cat, root, issued,
+         validity) in db.session.execute(stmt):
+        yield dict(
+            kind="policy", object_id=ident, title=title, doc_number=number or "",
+            issuer_name=issuer or "", issuer_id=issuer_id, category_id=cat,
+            category_root_id=(root or cat) if cat is not None else None, issued_on=issued,
+            validity=validity.value if validity else None,
+            body=((summary, False), (html, True)),
+        )
 
 
 def _interpretation(i: Interpretation) -> dict[str, Any]:
     policy = i.policy
     cat, root = _category_ids(policy.category if policy else None)
-    body = "\n".join(x for x in (plain_text(i.body_html or ""), i.image_alt) if x)
     return dict(
         kind="interpretation", object_id=i.id, title=i.title, doc_number="",
         issuer_name=policy.issuer.name if policy and policy.issuer else "",
         issuer_id=policy.issuer_id if policy else None, category_id=cat, category_root_id=root,
         issued_on=i.published_on,
-        validity=policy.validity.value if policy and policy.validity else None, body=body,
+        validity=policy.validity.value if policy and policy.validity else None,
+        body=((i.body_html, True), (i.image_alt, False)),
     )
 
 
@@ -95,7 +128,7 @@ def _guide(g: ServiceGuide) -> dict[str, Any]:
         kind="guide", object_id=g.id, title=g.title, doc_number="",
         issuer_name=g.agency.name if g.agency else "", issuer_id=g.agency_id,
         category_id=cat, category_root_id=root, issued_on=None, validity=None,
-        body="\n".join(x for x in parts if x),
+        body=tuple((x, False) for x in parts),
     )
 
 
@@ -104,7 +137,7 @@ def _notice(n: Notice) -> dict[str, Any]:
         kind="notice", object_id=n.id, title=n.title, doc_number="",
         issuer_name=n.agency.name if n.agency else "", issuer_id=n.agency_id,
         category_id=None, category_root_id=None, issued_on=n.published_on, validity=None,
-        body=plain_text(n.body_html or ""),
+        body=((n.body_html, True),),
     )
 
 
@@ -121,15 +154,31 @@ _SOURCES: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]], tuple[Any,
 KINDS = tuple(_SOURCES)
 
 
-def _entries(kind: str, ids: list[int]) -> Iterator[dict[str, Any]]:
-    """Index rows of those of ``ids`` that are published (the others get none)."""
+def _raw_entries(kind: str, ids: list[int]) -> Iterator[dict[str, Any]]:
+    """Unfinished index rows (see ``_finish``) of those of ``ids`` that are published."""
+    if kind == "policy":
+        yield from _policy_rows(ids)
+        return
     model, convert, options = _SOURCES[kind]
     stmt = (select(model).options(*options).order_by(model.id)
             .where(model.id.in_(ids), model.status == PubStatus.PUBLISHED))
     for obj in db.session.scalars(stmt):
-        row = convert(obj)
-        row["year"] = row["issued_on"].year if row["issued_on"] else None
-        yield row
+        yield convert(obj)
+
+
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    """The row's body as plain text, and its year (pure: runs in the tokenising process)."""
+    parts: BodyParts = row["body"]
+    row["body"] = "\n".join(x for x in (plain_text(v or "") if html else v for v, html in parts)
+                            if x)
+    row["year"] = row["issued_on"].year if row["issued_on"] else None
+    return row
+
+
+def _entries(kind: str, ids: list[int]) -> Iterator[dict[str, Any]]:
+    """Index rows of those of ``ids`` that are published (the others get none)."""
+    for row in _raw_entries(kind, ids):
+        yield _finish(row)
 
 
 def _token_columns(row: dict[str, Any]) -> dict[str, list[str]]:
@@ -176,6 +225,9 @@ def _fts_insert_sql(table: str, columns: tuple[str, ...]) -> str:
 SQLITE_TABLES = ("fts_search", "fts_title")
 FTS5_AUTOMERGE = 4
 FTS5_CRISISMERGE = 16
+FTS5_HASHSIZE = 1024 * 1024
+#: Bytes of pending terms an FTS5 table holds in memory during a rebuild before it writes them.
+FTS5_REBUILD_HASHSIZE = 32 * 1024 * 1024
 _SQLITE_INSERTS = (_fts_insert_sql("fts_search", COLUMNS),
                    _fts_insert_sql("fts_title", TITLE_COLUMNS))
 
@@ -247,11 +299,39 @@ def _insert_entries(kind: str, rows: list[dict[str, Any]], first_id: int | None)
         return []
     if first_id is not None:
         new_ids = list(range(first_id, first_id + len(rows)))
-        db.session.execute(insert(SearchEntry), [
-            {**r, "id": i} for i, r in zip(new_ids, rows, strict=True)])
+        _sqlite_insert_entries(new_ids, rows)
         return new_ids
     stmt = insert(SearchEntry).returning(SearchEntry.id, sort_by_parameter_order=True)
     return list(db.session.scalars(stmt, rows).all())
+
+
+#: ``search_entry`` columns a SQLite rebuild writes, straight to the driver.
+_ENTRY_INSERT_COLUMNS = ("id", "kind", "object_id", "title", "doc_number", "issuer_name",
+                         "issuer_id", "category_id", "category_root_id", "issued_on", "year",
+                         "validity", "body", "updated_at")
+
+
+def _sqlite_insert_entries(new_ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """Rebuild rows through the driver, dates bound as SQLAlchemy binds them (its own type
+    processors): building the statement's parameters per row was a second of a rebuild."""
+    table = SearchEntry.__table__
+    dialect = db.engine.dialect
+    day = table.c.issued_on.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    stamp = (table.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+             or (lambda v: v))
+    now = stamp(utcnow())
+    values = [
+        (i, r["kind"], r["object_id"], r["title"], r["doc_number"], r["issuer_name"],
+         r["issuer_id"], r["category_id"], r["category_root_id"], day(r["issued_on"]),
+         r["year"], r["validity"], r["body"], now)
+        for i, r in zip(new_ids, rows, strict=True)]
+    cursor = sqlite_cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO search_entry ({', '.join(_ENTRY_INSERT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_ENTRY_INSERT_COLUMNS))})", values)
+    finally:
+        cursor.close()
 
 
 def _write(kind: str, rows: list[dict[str, Any]]) -> None:
@@ -317,48 +397,85 @@ def _tokeniser() -> ProcessPoolExecutor | None:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _token_input(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Only what tokenising reads, so less is pickled to the other process."""
-    keys = ("title", "doc_number", "issuer_name", "body", *FACET_PREFIXES)
-    return [{k: r[k] for k in keys} for r in rows]
+def _ready() -> bool:
+    """A first task for the tokenising process: done once it has started and imported this."""
+    return True
+
+
+def _prepared(rows: list[dict[str, Any]], postgres: bool) -> tuple[list[dict[str, Any]],
+                                                                  list[dict[str, str]]]:
+    """Finished rows and their index columns (pure: runs in the tokenising process, where
+    turning bodies' HTML into text overlaps the database writes too)."""
+    finished = [_finish(r) for r in rows]
+    return finished, _tokenised(finished, postgres)
+
+
+def _clear_index(postgres: bool) -> None:
+    """Empty the index, in the rebuild's transaction."""
+    if postgres:  # the index rows first: deleting the entries would delete them one by one
+        db.session.execute(text("DELETE FROM fts_search"))
+        db.session.execute(delete(SearchEntry))
+        return
+    db.session.execute(delete(SearchEntry))  # first: it opens the transaction the DDL joins
+    # Deleting from an FTS5 table that keeps its text removes each row's tokens one by one
+    # (12-15 s at 50,000 documents); dropping the tables and creating them again as they
+    # were (the migrations' own statements, kept by SQLite) empties them at once.
+    for table in SQLITE_TABLES:
+        create = db.session.execute(text(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": table}).scalar_one()
+        db.session.execute(text(f"DROP TABLE {table}"))
+        db.session.execute(text(create))
 
 
 def _reindex_all(progress: Callable[[int], None] | None, *, postgres: bool) -> int:
-    db.session.execute(text("DELETE FROM fts_search"))
-    if not postgres:
-        db.session.execute(text("DELETE FROM fts_title"))
-        # No merging while the rows go in (with the default automerge each batch's segments
-        # were merged again and again: the FTS5 inserts of 50,000 documents took 31-35 s,
-        # now ~16 s), merging once a level holds 64 segments, and one optimize at the end.
-        _fts_settings(automerge=0, crisismerge=64)
-    db.session.execute(delete(SearchEntry))
-    work = [(kind, list(db.session.scalars(select(model.id).where(
-                model.status == PubStatus.PUBLISHED).order_by(model.id))))
-            for kind, (model, _, _) in _SOURCES.items()]
-    pool = _tokeniser() if sum(len(ids) for _, ids in work) >= PARALLEL_FROM else None
-    pending: tuple[list[int], Future[list[dict[str, str]]]] | None = None
+    pool = _tokeniser() if total_objects() >= PARALLEL_FROM else None
+    # Starting the process takes a second or two (it overlaps emptying the index): until it
+    # is ready, batches are prepared here, only while none is pending in the other process,
+    # so entries keep their order.
+    started = pool.submit(_ready) if pool and PREPARE_UNTIL_READY else None
+    pending: deque[tuple[str, Future[Any]]] = deque()
     count = 0
+
+    def write(kind: str, prepared: tuple[list[dict[str, Any]], list[dict[str, str]]]) -> None:
+        nonlocal count
+        rows, values = prepared
+        # PostgreSQL's ids come from a sequence; SQLite's restart at 1 when empty.
+        new_ids = _insert_entries(kind, rows, None if postgres else count + 1)
+        _insert_fts(new_ids, values)
+        count += len(rows)
+
     try:
+        _clear_index(postgres)
+        if not postgres:
+            # No merging while the rows go in (with the default automerge each batch's
+            # segments were merged again and again: the FTS5 inserts of 50,000 documents took
+            # 31-35 s, then ~16 s), merging once a level holds 64 segments, and one optimize
+            # at the end. Larger in-memory term lists (default 1 MB) flush fewer segments.
+            _fts_settings(automerge=0, crisismerge=64, hashsize=FTS5_REBUILD_HASHSIZE)
+        # Listed in the rebuild's transaction (opened by emptying): nothing published since
+        # can be missed.
+        work = [(kind, list(db.session.scalars(select(model.id).where(
+                    model.status == PubStatus.PUBLISHED).order_by(model.id))))
+                for kind, (model, _, _) in _SOURCES.items()]
         for kind, ids in work:
             for start in range(0, len(ids), _REBUILD_BATCH):
-                # One batch of objects at a time keeps memory flat (bodies are large; two
-                # batches are in flight when tokenising runs beside the writes).
-                batch = list(_entries(kind, ids[start : start + _REBUILD_BATCH]))
-                tokens = pool.submit(_tokenised, _token_input(batch), postgres) if pool else None
-                # PostgreSQL's ids come from a sequence; SQLite's restart at 1 when empty.
-                new_ids = _insert_entries(kind, batch, None if postgres else count + 1)
+                # A few batches of objects at a time keep memory flat (bodies are large; up
+                # to three are in flight when tokenising runs beside the writes).
+                batch = list(_raw_entries(kind, ids[start : start + _REBUILD_BATCH]))
                 db.session.expunge_all()
-                if tokens is None:
-                    _insert_fts(new_ids, _tokenised(batch, postgres))
-                else:  # write the previous batch while this one is being tokenised
-                    if pending:
-                        _insert_fts(pending[0], pending[1].result())
-                    pending = (new_ids, tokens)
-                count += len(batch)
+                if pool is None or (not pending and started and not started.done()):
+                    write(kind, _prepared(batch, postgres))
+                else:  # write earlier batches while this one is being prepared
+                    pending.append((kind, pool.submit(_prepared, batch, postgres)))
+                    if len(pending) > _IN_FLIGHT:
+                        done_kind, future = pending.popleft()
+                        write(done_kind, future.result())
                 if progress:
                     progress(len(batch))
-        if pending:
-            _insert_fts(pending[0], pending[1].result())
+        while pending:
+            done_kind, future = pending.popleft()
+            write(done_kind, future.result())
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
@@ -373,7 +490,8 @@ def _reindex_all(progress: Callable[[int], None] | None, *, postgres: bool) -> i
         db.session.execute(text("ANALYZE search_entry"))
         db.session.execute(text("ANALYZE fts_search"))
     else:  # one merged b-tree: fewer segments to read per query; upserts merge as usual
-        _fts_settings(automerge=FTS5_AUTOMERGE, crisismerge=FTS5_CRISISMERGE)
+        _fts_settings(automerge=FTS5_AUTOMERGE, crisismerge=FTS5_CRISISMERGE,
+                      hashsize=FTS5_HASHSIZE)
         for table in SQLITE_TABLES:
             db.session.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
     db.session.commit()

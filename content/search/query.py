@@ -224,14 +224,20 @@ def _run_sqlite(parsed: ParsedQuery, params: dict[str, Any], limit: int,
     # Title hits are counted only as far as it matters: to where ranking stops and the page
     # ends. A tier that reaches the cap fills the page by itself, newest first.
     cap = max(RANK_UP_TO, offset + limit) + 1
-    title_total = _sqlite("SELECT count(*) FROM (SELECT 1 FROM fts_title "
-                          "WHERE fts_title MATCH ? LIMIT ?)", title, cap)[0][0]
+    # The newest title hits up to the cap, in one pass that also counts them: a tier that
+    # reaches the cap (ordered newest first) or holds one hit needs no second query.
+    newest = [r[0] for r in _sqlite("SELECT rowid FROM fts_title WHERE fts_title MATCH ? "
+                                    "ORDER BY rowid DESC LIMIT ?", title, cap)]
+    title_total = len(newest)
     ids: list[int] = []
     if offset < title_total:
-        score = f"bm25(fts_title, {TITLE_BM25_WEIGHTS}), " if title_total <= RANK_UP_TO else ""
-        ids = [r[0] for r in _sqlite(
-            "SELECT rowid FROM fts_title WHERE fts_title MATCH ? "
-            f"ORDER BY {score}rowid DESC LIMIT ? OFFSET ?", title, limit, offset)]
+        if title_total > RANK_UP_TO or title_total == 1:
+            ids = newest[offset : offset + limit]
+        else:
+            ids = [r[0] for r in _sqlite(
+                "SELECT rowid FROM fts_title WHERE fts_title MATCH ? ORDER BY "
+                f"bm25(fts_title, {TITLE_BM25_WEIGHTS}), rowid DESC LIMIT ? OFFSET ?",
+                title, limit, offset)]
     rest_total = total - title_total  # exact whenever the page is not full yet
     if len(ids) < limit and rest_total:
         score = f"bm25(fts_search, {BM25_WEIGHTS}), " if rest_total <= RANK_UP_TO else ""

@@ -274,6 +274,7 @@ def test_large_rebuild_tokenises_in_a_second_process(app: Flask, monkeypatch: An
     # Small batches and no threshold take the pipelined path on a handful of documents.
     monkeypatch.setattr(search_index, "_REBUILD_BATCH", 2)
     monkeypatch.setattr(search_index, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(search_index, "PREPARE_UNTIL_READY", False)
     for n, word in enumerate(["供水", "燃气", "公交", "𠮷安", "〇号"]):
         make_policy(f"城市{word}价格调整", f"第{n}批", doc_number=f"赣府发〔2022〕{n + 1}号")
     assert reindex_all() == 5
