@@ -87,32 +87,45 @@ def fts5_expression(parsed: ParsedQuery, *, title_only: bool = False) -> str:
 
 # --- PostgreSQL tsquery ----------------------------------------------------------------------
 
-def tsquery_literal(terms: list[Term]) -> str:
-    """``'政府' <-> '府信'`` with each token quoted as a tsquery literal."""
-    return " <-> ".join(
+def tsquery_literal(terms: list[Term], op: str = " <-> ") -> str:
+    """``'政府' <-> '府信'`` with each token quoted as a tsquery literal (``op`` " & ": the
+    same tokens anywhere, which GIN answers without reading the vectors)."""
+    return op.join(
         "'" + t.token.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if t.prefix else "")
         for t in terms
     )
 
 
-def pg_condition(parsed: ParsedQuery, params: dict[str, Any], *, title_only: bool) -> str:
-    """SQL over ``f`` (fts_search) that is true when every part matches somewhere allowed."""
+def pg_condition(parsed: ParsedQuery, params: dict[str, Any], *, title_only: bool,
+                 loose: bool = False) -> str:
+    """SQL over ``f`` (fts_search) that is true when every part matches somewhere allowed.
+
+    ``loose``: each phrase's tokens anywhere (a superset found with the GIN indexes alone;
+    the ``<->`` phrases are then tested only where still needed, see ``_pg_rest``).
+    """
     text_col, init_col, full_col = (("title", "title_pyi", "title_py") if title_only
                                     else ("all_text", "all_pyi", "all_py"))
+    op, suffix = (" & ", "a") if loose else (" <-> ", "")
     clauses = []
     for n, part in enumerate(parsed.parts):
-        params[f"q{n}w"] = tsquery_literal(part.words)
-        alts = [f"f.{text_col} @@ CAST(:q{n}w AS tsquery)"]
+        params[f"q{n}w{suffix}"] = tsquery_literal(part.words, op)
+        alts = [f"f.{text_col} @@ CAST(:q{n}w{suffix} AS tsquery)"]
         if title_only:
-            alts.append(f"f.doc_number @@ CAST(:q{n}w AS tsquery)")
+            alts.append(f"f.doc_number @@ CAST(:q{n}w{suffix} AS tsquery)")
         if part.initials:
-            params[f"q{n}i"] = tsquery_literal(part.initials)
-            alts.append(f"f.{init_col} @@ CAST(:q{n}i AS tsquery)")
+            params[f"q{n}i{suffix}"] = tsquery_literal(part.initials, op)
+            alts.append(f"f.{init_col} @@ CAST(:q{n}i{suffix} AS tsquery)")
         if part.full:
-            params[f"q{n}f"] = tsquery_literal(part.full)
-            alts.append(f"f.{full_col} @@ CAST(:q{n}f AS tsquery)")
+            params[f"q{n}f{suffix}"] = tsquery_literal(part.full, op)
+            alts.append(f"f.{full_col} @@ CAST(:q{n}f{suffix} AS tsquery)")
         clauses.append("(" + " OR ".join(alts) + ")")
     return " AND ".join(clauses)
+
+
+def has_phrases(parsed: ParsedQuery) -> bool:
+    """Whether some alternative of the query is a chain of several tokens (a ``<->``)."""
+    return any(len(terms) > 1 for part in parsed.parts
+               for terms in (part.words, part.initials or [], part.full or []))
 
 
 def pg_score(parsed: ParsedQuery) -> str:
@@ -252,77 +265,145 @@ def _run_sqlite(parsed: ParsedQuery, params: dict[str, Any], limit: int,
     return total, ids
 
 
-# --- PostgreSQL: tsvector columns joined to the entries ---------------------------------------
+# --- PostgreSQL: tsvector columns, joined to the entries only to filter -----------------------
 
-@dataclass
-class _Tier:
-    source: str  # FROM ... WHERE ... (the filters are appended)
-    score: str  # ascending = better
-    params: dict[str, Any]
+def _pg_title(parsed: ParsedQuery, params: dict[str, Any]) -> str:
+    """Title-tier hits: the small title, 文号 and title pinyin vectors (GIN-indexed, stored
+    in the row): finding, counting and ranking them never reads a body's vector."""
+    return pg_condition(parsed, params, title_only=True)
 
 
-def _pg_tiers(parsed: ParsedQuery) -> tuple[_Tier, _Tier, _Tier]:
-    """(title hits, other hits, all hits): the second excludes the first."""
-    params: dict[str, Any] = {}
+def _pg_rest(parsed: ParsedQuery, params: dict[str, Any], title: str) -> str:
+    """Hits outside the title tier.
+
+    A phrase (``<->``) on GIN means reading each candidate's whole vector again (``all_text``
+    holds the body: ~8 KB, in TOAST) to check positions. The candidates are found with the
+    phrase's tokens anywhere (no vector is read), title hits are dropped first (their small
+    vectors are in the row), and only the others are checked for the phrase.
+    """
     match = pg_condition(parsed, params, title_only=False)
-    title = pg_condition(parsed, params, title_only=True)
+    if not has_phrases(parsed):
+        return f"({match}) AND NOT ({title})"
+    loose = pg_condition(parsed, params, title_only=False, loose=True)
+    # CASE evaluates in order: the exact test runs only for rows that are not title hits.
+    return f"({loose}) AND CASE WHEN {title} THEN FALSE ELSE {_pg_exact(parsed)} END"
 
-    def source(condition: str, score: str) -> str:
-        # OFFSET 0 keeps the match set apart from the join, so it is found with the GIN
-        # bitmaps instead of testing ``@@`` row by row on the (toasted) bodies.
-        return (f"FROM (SELECT f.id, {score} AS score FROM fts_search f WHERE {condition} "
-                "OFFSET 0) m JOIN search_entry e ON e.id = m.id WHERE TRUE")
 
-    title_score = " + ".join(
+def _pg_exact(parsed: ParsedQuery) -> str:
+    """``pg_condition(…, title_only=False)`` tested row by row at the least cost: the small
+    pinyin vectors (in the row) first, a body phrase last; a single body token is looked up
+    once in the GIN index (a hashed subplan) instead of reading each row's body vector."""
+    clauses = []
+    for n, part in enumerate(parsed.parts):
+        alts = []
+        if part.initials:
+            alts.append(f"f.all_pyi @@ CAST(:q{n}i AS tsquery)")
+        if part.full:
+            alts.append(f"f.all_py @@ CAST(:q{n}f AS tsquery)")
+        if len(part.words) > 1:
+            alts.append(f"f.all_text @@ CAST(:q{n}w AS tsquery)")
+        else:
+            alts.append(f"f.id IN (SELECT g.id FROM fts_search g "
+                        f"WHERE g.all_text @@ CAST(:q{n}w AS tsquery))")
+        clauses.append("(" + " OR ".join(alts) + ")")
+    return " AND ".join(clauses)
+
+
+def _pg_title_score(parsed: ParsedQuery) -> str:
+    return "-(" + " + ".join(
         f"ts_rank(f.{column}, CAST(:q{n}w AS tsquery))"
-        for n in range(len(parsed.parts)) for column in ("title", "doc_number"))
-    return (
-        _Tier(source(title, f"-({title_score})"), "m.score", params),
-        _Tier(source(f"({match}) AND NOT ({title})", f"-({pg_score(parsed)})"), "m.score",
-              params),
-        _Tier(source(match, "0"), "", params),
-    )
+        for n in range(len(parsed.parts)) for column in ("title", "doc_number")) + ")"
 
 
-def _count(tier: _Tier, where: str, params: dict[str, Any]) -> int:
-    sql = f"SELECT COUNT(*) {tier.source}{where}"
-    return int(db.session.execute(text(sql), {**params, **tier.params}).scalar() or 0)
+def _pg_source(condition: str, score: str, filter_sql: str) -> str:
+    """FROM … for the hits of ``condition``; the entries are joined only when filtering."""
+    # OFFSET 0 keeps the match set (and its join to the filters) apart from the ORDER BY and
+    # LIMIT, so it is found with the GIN bitmaps and one hash join instead of testing ``@@``
+    # row by row in id order or a nested loop over every pair.
+    join = f" JOIN search_entry e ON e.id = f.id AND {filter_sql}" if filter_sql else ""
+    return (f"FROM (SELECT f.id, {score} AS score FROM fts_search f{join} WHERE {condition} "
+            "OFFSET 0) m")
 
 
-def _page(tier: _Tier, order: str, where: str, params: dict[str, Any], limit: int,
+def _count(source: str, params: dict[str, Any]) -> int:
+    return int(db.session.execute(text(f"SELECT COUNT(*) {source}"), params).scalar() or 0)
+
+
+def _page(source: str, ranked: bool, params: dict[str, Any], limit: int,
           offset: int) -> list[int]:
     """Entry ids only: sorting narrow rows is what keeps common words fast."""
-    sql = f"SELECT e.id {tier.source}{where} ORDER BY {order} LIMIT :lim OFFSET :off"
-    values = {**params, **tier.params, "lim": limit, "off": offset}
-    return list(db.session.execute(text(sql), values).scalars())
+    order = "m.score, m.id DESC" if ranked else "m.id DESC"
+    sql = f"SELECT m.id {source} ORDER BY {order} LIMIT :lim OFFSET :off"
+    return list(db.session.execute(text(sql), {**params, "lim": limit, "off": offset})
+                .scalars())
+
+
+#: A tier this dense is paged by walking the index newest first and testing each row (about
+#: 10 µs a row: a body vector is read) instead of finding all its hits (under 1 µs a hit, but
+#: every hit): when hits² ≥ DENSE_FACTOR × rows wanted × rows in the index. At 50,000
+#: documents a page of 10 walks the index from ~2,800 hits on.
+DENSE_FACTOR = 16
+
+
+def _dense(total: int, wanted: int) -> bool:
+    rows = db.session.execute(text(
+        "SELECT reltuples FROM pg_class WHERE oid = 'fts_search'::regclass")).scalar()
+    return bool(rows and rows > 0 and total * total >= DENSE_FACTOR * wanted * rows)
+
+
+def _walk(condition: str, filter_sql: str, params: dict[str, Any], limit: int,
+          offset: int) -> list[int]:
+    """Newest hits first by walking the primary key backwards; CASE hides ``condition`` from
+    the GIN indexes and keeps its order of evaluation (cheap vectors first)."""
+    join = f" JOIN search_entry e ON e.id = f.id AND {filter_sql}" if filter_sql else ""
+    sql = (f"SELECT f.id FROM fts_search f{join} WHERE CASE WHEN {condition} THEN TRUE "
+           "ELSE FALSE END ORDER BY f.id DESC LIMIT :lim OFFSET :off")
+    return list(db.session.execute(text(sql), {**params, "lim": limit, "off": offset})
+                .scalars())
 
 
 def _run_postgres(parsed: ParsedQuery, filter_sql: str, params: dict[str, Any], limit: int,
                   offset: int) -> tuple[int, list[int]]:
-    where = f" AND {filter_sql}" if filter_sql else ""
     # The planner cannot see that ``@@`` on a body means detoasting it, and picks a
     # sequential scan for common words (several times slower than the GIN bitmaps).
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
-    # A scan it must still do (no index on doc_number) then costs 10^10, far past
-    # jit_above_cost: compiling took 50-130 ms for a query of a millisecond.
+    # A plan it still costs at 10^10 would pass jit_above_cost: compiling took 50-130 ms
+    # for a query of a millisecond.
     db.session.execute(text("SET LOCAL jit = off"))
     try:
-        title, rest, everything = _pg_tiers(parsed)
-        total = _count(everything, where, params)
-        title_total = _count(title, where, params) if total else 0  # no hit: no second count
-        rest_total = total - title_total
+        values = dict(params)
+        title = _pg_title(parsed, values)
+        rest = _pg_rest(parsed, values, title)
+        title_total = _count(_pg_source(title, "0", filter_sql), values)
+        if has_phrases(parsed):
+            rest_total = _count(_pg_source(rest, "0", filter_sql), values)
+        else:  # GIN answers single tokens exactly: counting all hits reads no column
+            match = pg_condition(parsed, values, title_only=False)
+            rest_total = _count(_pg_source(match, "0", filter_sql), values) - title_total
         ids: list[int] = []
         if offset < title_total:
-            order = f"{title.score}, e.id DESC" if title_total <= RANK_UP_TO else "e.id DESC"
-            ids = _page(title, order, where, params, limit, offset)
+            ranked = title_total <= RANK_UP_TO
+            if not ranked and _dense(title_total, offset + limit):
+                ids = _walk(title, filter_sql, values, limit, offset)
+            else:
+                source = _pg_source(title, _pg_title_score(parsed) if ranked else "0",
+                                    filter_sql)
+                ids = _page(source, ranked, values, limit, offset)
         if len(ids) < limit and rest_total:
-            order = f"{rest.score}, e.id DESC" if rest_total <= RANK_UP_TO else "e.id DESC"
-            ids += _page(rest, order, where, params, limit - len(ids),
-                         max(0, offset - title_total))
+            ranked = rest_total <= RANK_UP_TO
+            wanted, skip = limit - len(ids), max(0, offset - title_total)
+            if not ranked and _dense(rest_total, wanted + skip):
+                exact = pg_condition(parsed, values, title_only=False)
+                ids += _walk(f"CASE WHEN {title} THEN FALSE ELSE {exact} END", filter_sql,
+                             values, wanted, skip)
+            else:
+                source = _pg_source(rest, f"-({pg_score(parsed)})" if ranked else "0",
+                                    filter_sql)
+                ids += _page(source, ranked, values, wanted, skip)
     finally:  # the caller's transaction goes on with the usual planner
         db.session.execute(text("SET LOCAL enable_seqscan = on"))
         db.session.execute(text("SET LOCAL jit = DEFAULT"))
-    return total, ids
+    return title_total + rest_total, ids
 
 
 def browse(filter_sql: str, params: dict[str, Any], limit: int, offset: int) -> tuple[
