@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from hall.extensions import db
 from hall.models import AuditEntry, Role
+from hall.timefmt import HALL_TZ, local_today
 from tests.staff_support import create_staff, login, token_in
 from tests.tickets.support import WORKDAY_10AM, make_service, make_window
 from tickets import queue, ratings
@@ -266,7 +267,10 @@ def test_followup_pages_are_for_admins_and_clerks(app: Flask, client: FlaskClien
 
 def test_the_staff_home_panel_counts_today(app: Flask, client: FlaskClient,
                                            login_as: Any) -> None:
-    today = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    # Half an hour ago, but never before the hall's midnight: issuing, calling and finishing
+    # must fall on one local day (a call after midnight looks for the new day's tickets).
+    midnight = dt.datetime.combine(local_today(), dt.time(), tzinfo=HALL_TZ)
+    today = max(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30), midnight)
     ticket = served(base=today)
     ratings.rate(ticket, 1, [], "", "kiosk", now=at(13, today))
     make_service("zc", name="政策咨询", prefix="B")
