@@ -38,7 +38,8 @@ from hall.extensions import db, socketio
 from hall.signals import content_changed, content_deleted, queue_changed, screens_changed
 from screens.models import PlaylistItem, Screen, ScreenGroup
 from screens.state import build_states, bump_version
-from tickets.board import announcement, build_board
+from tickets.board import announce, announcement, build_board
+from tickets.models import Call
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -57,6 +58,9 @@ _CONTENT_COLUMNS = {
 }
 #: The transition timer is armed only this far ahead; a later push re-arms it.
 MAX_TIMER_SECONDS = 24 * 3600
+#: One queue push at a time in this process, each board built and sent in one go: screens
+#: show a ``board`` event whatever its version, so the last one sent must be the last built.
+_queue_push = threading.Lock()
 
 
 def screen_room(name: str) -> str:
@@ -99,17 +103,21 @@ def board_event() -> dict[str, Any]:
     return envelope("board", board["version"], board=board)
 
 
-def push_queue(kind: str, call_id: int | None = None) -> None:
+def push_queue(kind: str, call_id: int | None = None, written: Call | None = None) -> None:
     """Emit the queue's change to room ``queue``: ``call`` (the announcement and the board)
-    for a call or recall, else ``board``. One build, one emit, whoever listens."""
-    if kind in ("call", "recall") and call_id is not None:
-        call = announcement(call_id)
-        if call is not None:
-            board = build_board()
-            socketio.emit("call", envelope("call", call_id, call=call, board=board),
-                          to=QUEUE_ROOM, namespace=NAMESPACE)
-            return
-    socketio.emit("board", board_event(), to=QUEUE_ROOM, namespace=NAMESPACE)
+    for a call or recall, else ``board``. One build, one emit, whoever listens.
+
+    :param written: the call as the queue wrote it (detached), so it is not read back.
+    """
+    with _queue_push:
+        if kind in ("call", "recall") and call_id is not None:
+            call = announce(written) if written is not None else announcement(call_id)
+            if call is not None:
+                board = build_board()
+                socketio.emit("call", envelope("call", call_id, call=call, board=board),
+                              to=QUEUE_ROOM, namespace=NAMESPACE)
+                return
+        socketio.emit("board", board_event(), to=QUEUE_ROOM, namespace=NAMESPACE)
 
 
 def push_reload(names: Iterable[str]) -> int:
@@ -178,8 +186,9 @@ def _on_screens_changed(sender: Any, **kwargs: Any) -> None:
 
 @_guarded
 def _on_queue_changed(sender: Any, **kwargs: Any) -> None:
-    call_id = kwargs.get("call_id")
-    push_queue(str(kwargs.get("kind", "")), call_id if isinstance(call_id, int) else None)
+    call_id, written = kwargs.get("call_id"), kwargs.get("call")
+    push_queue(str(kwargs.get("kind", "")), call_id if isinstance(call_id, int) else None,
+               written if isinstance(written, Call) and written.id == call_id else None)
 
 
 class _TransitionTimer:

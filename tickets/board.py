@@ -18,7 +18,6 @@ from hall.db import utcnow
 from hall.extensions import db
 from hall.timefmt import HALL_TZ, local_today
 from tickets.models import Call, Service, Ticket, TicketStatus
-from tickets.queue import waiting_counts
 from tickets.voice import call_text, clips_for_call, voice_version
 
 #: Calls read for the recent list, per place in it (a recall repeats a ticket's call).
@@ -29,21 +28,30 @@ def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def call_row(call: Call) -> dict[str, Any]:
-    """One call as the board shows it."""
+#: The columns of a call the board shows (read as rows: no ORM objects on the call path).
+_CALL_COLUMNS = (Call.id, Call.ticket_id, Call.window_id, Call.number, Call.window_number,
+                 Call.service_name, Call.at)
+
+
+def call_row(call: Any) -> dict[str, Any]:
+    """One call (a ``Call`` or a row of its columns) as the board shows it."""
     return {"call_id": call.id, "number": call.number, "window": call.window_number,
             "service": call.service_name, "at": _iso(call.at)}
 
 
-def announcement(call_id: int) -> dict[str, Any] | None:
+def announce(call: Call) -> dict[str, Any]:
     """A call as the screens announce it: the board row plus ``recall``, the ``text`` shown
-    and the ``clips`` spoken (None for an unknown id)."""
-    call = db.session.get(Call, call_id)
-    if call is None:
-        return None
+    and the ``clips`` spoken. Reads nothing: the queue hands over the call it has just
+    written, detached from the session, so the announcement needs no reload."""
     return {**call_row(call), "recall": call.recall,
             "text": call_text(call.number, call.window_number),
             "clips": clips_for_call(call.number, call.window_number)}
+
+
+def announcement(call_id: int) -> dict[str, Any] | None:
+    """:func:`announce` for a call id (None for an unknown id)."""
+    call = db.session.get(Call, call_id)
+    return None if call is None else announce(call)
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -54,8 +62,8 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def _current(start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
     """The newest call of each window whose called ticket it still serves, newest first."""
-    calls = db.session.scalars(
-        select(Call).join(Ticket, Ticket.id == Call.ticket_id)
+    calls = db.session.execute(
+        select(*_CALL_COLUMNS).join(Ticket, Ticket.id == Call.ticket_id)
         .where(Call.at >= start, Call.at < end, Ticket.status == TicketStatus.CALLED,
                Ticket.window_id == Call.window_id)
         .order_by(Call.id.desc())).all()
@@ -70,8 +78,8 @@ def _current(start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
 
 def _recent(start: dt.datetime, end: dt.datetime, count: int) -> list[dict[str, Any]]:
     """Today's last ``count`` calls, newest first, one per ticket (a recall moves it up)."""
-    calls = db.session.scalars(
-        select(Call).where(Call.at >= start, Call.at < end)
+    calls = db.session.execute(
+        select(*_CALL_COLUMNS).where(Call.at >= start, Call.at < end)
         .order_by(Call.id.desc()).limit(count * _RECENT_READ)).all()
     seen: set[int] = set()
     out: list[dict[str, Any]] = []
@@ -83,12 +91,16 @@ def _recent(start: dt.datetime, end: dt.datetime, count: int) -> list[dict[str, 
 
 
 def _waiting(day: dt.date) -> list[dict[str, Any]]:
-    counts = waiting_counts(day)
+    """Each enabled service with the number of today's waiting tickets (one query)."""
+    counts = (select(Ticket.service_id, func.count(Ticket.id).label("waiting"))
+              .where(Ticket.day == day, Ticket.status == TicketStatus.WAITING)
+              .group_by(Ticket.service_id).subquery())
     rows = db.session.execute(
-        select(Service.id, Service.code, Service.name, Service.prefix)
+        select(Service.code, Service.name, Service.prefix, func.coalesce(counts.c.waiting, 0))
+        .outerjoin(counts, counts.c.service_id == Service.id)
         .where(Service.enabled.is_(True)).order_by(Service.position, Service.id)).all()
-    return [{"code": code, "name": name, "prefix": prefix, "waiting": counts.get(sid, 0)}
-            for sid, code, name, prefix in rows]
+    return [{"code": code, "name": name, "prefix": prefix, "waiting": int(waiting)}
+            for code, name, prefix, waiting in rows]
 
 
 def build_board(now: dt.datetime | None = None) -> dict[str, Any]:

@@ -288,8 +288,9 @@ def _move(window_id: int) -> Window | Response:
     return _mine_or_redirect(window) or window
 
 
-def _back(window: Window) -> Response:
-    return redirect(url_for(".window", window_id=window.id), 303)
+def _back(window_id: int) -> Response:
+    """Back to the window's page (by id: the window itself is expired by the commit)."""
+    return redirect(url_for(".window", window_id=window_id), 303)
 
 
 def _refused(window: Window, refused: QueueError, **forms: Any) -> tuple[str, int]:
@@ -320,7 +321,7 @@ def call_next(window_id: int) -> Response | tuple[str, int]:
     else:
         flash(_("已呼叫 %(number)s 号（%(service)s）。", number=ticket.number,
                 service=ticket.service.name), "success")
-    return _back(window)
+    return _back(window_id)
 
 
 @bp.post("/<int:window_id>/call")
@@ -343,7 +344,7 @@ def call_number(window_id: int) -> Response | tuple[str, int]:
         return _refused(window, refused, call=form)
     flash(_("已呼叫 %(number)s 号（%(service)s）。", number=ticket.number,
             service=ticket.service.name), "success")
-    return _back(window)
+    return _back(window_id)
 
 
 @bp.post("/<int:window_id>/recall")
@@ -359,7 +360,7 @@ def recall(window_id: int) -> Response | tuple[str, int]:
     except QueueError as refused:
         return _refused(window, refused)
     flash(_("已重呼 %(number)s 号。", number=ticket.number), "success")
-    return _back(window)
+    return _back(window_id)
 
 
 @bp.post("/<int:window_id>/no-show")
@@ -374,7 +375,7 @@ def no_show(window_id: int) -> Response | tuple[str, int]:
     except QueueError as refused:
         return _refused(window, refused)
     flash(_("%(number)s 号已记为过号。", number=ticket.number), "success")
-    return _back(window)
+    return _back(window_id)
 
 
 @bp.post("/<int:window_id>/finish")
@@ -389,7 +390,7 @@ def finish(window_id: int) -> Response | tuple[str, int]:
     except QueueError as refused:
         return _refused(window, refused)
     flash(_("%(number)s 号已办结。", number=ticket.number), "success")
-    return _back(window)
+    return _back(window_id)
 
 
 @bp.post("/<int:window_id>/transfer")
@@ -417,7 +418,7 @@ def transfer(window_id: int) -> Response | tuple[str, int]:
                                  _window_label(target) if target else "") if x)
     flash(_("%(number)s 号已转到 %(where)s，按原来的取号时间排队。", number=ticket.number,
             where=where), "success")
-    return _back(window)
+    return _back(window_id)
 
 
 @bp.post("/<int:window_id>/pause")
@@ -437,7 +438,7 @@ def pause(window_id: int) -> Response | tuple[str, int]:
     except QueueError as refused:
         return _refused(window, refused)
     flash(_("窗口已暂停，暂不叫号。") if paused else _("窗口已恢复叫号。"), "success")
-    return _back(window)
+    return _back(window_id)
 
 
 @bp.post("/<int:window_id>/close")
