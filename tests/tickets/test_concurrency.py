@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import re
 import threading
 import time
 import traceback
@@ -23,6 +24,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from hall.extensions import db
+from hall.signals import queue_changed
 from tests.tickets.support import WORKDAY_10AM, make_priority, make_service, make_window
 from tickets import queue
 from tickets.models import Call, NumberCounter, Service, Ticket, TicketStatus
@@ -301,3 +303,85 @@ def test_next_ticket_rule_holds_with_windows_calling_while_tickets_arrive(app: F
     waiting_priorities = [cid for ticket_id, priority, _, cid in rows
                           if priority is not None and committed[ticket_id] == 0.0]
     assert max(waiting_priorities) < first_plain, "a plain ticket before a waiting priority"
+
+
+def test_the_next_window_commits_while_a_call_is_announced(app: Flask) -> None:
+    """A call's announcement (the board built and sent to every lobby screen) happens after
+    the move has let the next writer in: a second window's call commits while the first is
+    still being announced, and the two are announced in commit order. (Announced inside the
+    writer's turn, the second call waited for the first one's whole announcement.)"""
+    services = _make_services()
+    first, second = (make_window(n, *services).id for n in (1, 2))
+    for i in range(4):
+        queue.issue_ticket(SERVICES[i % 3][0], now=T + dt.timedelta(seconds=i))
+    engine = db.engine
+    heard: list[tuple[str, int | None]] = []
+    seen_meanwhile: list[bool] = []
+    other: list[threading.Thread] = []
+
+    def second_window() -> None:
+        with app.app_context():
+            queue.call_next(second, "乙", now=T + dt.timedelta(minutes=1))
+
+    def committed_by_second() -> bool:
+        with engine.connect() as conn:  # a connection of its own: sees only commits
+            return bool(conn.scalar(select(func.count(Call.id))
+                                    .where(Call.window_id == second)))
+
+    def receive(_sender: Any, **fields: Any) -> None:
+        heard.append((fields["kind"], fields.get("call_id")))
+        if len(heard) > 1:
+            return
+        thread = threading.Thread(target=second_window, daemon=True)
+        other.append(thread)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not committed_by_second() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen_meanwhile.append(committed_by_second())
+
+    queue_changed.connect(receive)
+    try:
+        queue.call_next(first, "甲", now=T + dt.timedelta(minutes=1))
+        other[0].join(DEADLINE)
+    finally:
+        queue_changed.disconnect(receive)
+    assert seen_meanwhile == [True], "the second call waited for the first announcement"
+    assert [kind for kind, _ in heard] == ["call", "call"]
+    ids = [call_id for _, call_id in heard]
+    assert ids[0] is not None and ids[1] is not None and ids[0] < ids[1]
+
+
+def test_a_call_reads_nothing_back_for_its_announcement(app: Flask) -> None:
+    """After the commit a call builds the board and nothing else: the call it wrote and the
+    ticket it called are not read back (each read sat on the call → board path)."""
+    from sqlalchemy import event
+
+    services = _make_services()
+    window = make_window(1, *services).id
+    for i in range(3):
+        queue.issue_ticket(SERVICES[i % 3][0], now=T + dt.timedelta(seconds=i))
+    statements: list[str] = []
+    committed = threading.Event()
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if committed.is_set():
+            statements.append(" ".join(statement.split()))
+
+    def on_commit(_session: Any) -> None:
+        committed.set()
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    event.listen(db.session, "after_commit", on_commit)
+    try:
+        queue.call_next(window, "甲", now=T + dt.timedelta(minutes=1))
+    finally:
+        event.remove(db.session, "after_commit", on_commit)
+        event.remove(engine, "before_cursor_execute", note)
+    assert committed.is_set() and statements
+    by_id = re.compile(r"queue_(call|ticket)\.id = (\?|%\()")  # a row fetched by its key
+    reads_back = [s for s in statements if s.startswith("SELECT") and by_id.search(s)]
+    assert not reads_back, reads_back
+    # the board: the version, the current and the recent calls, the waiting, the voice
+    assert len(statements) <= 5, statements
