@@ -18,6 +18,7 @@ from hall.db import utcnow
 from hall.extensions import db
 from hall.timefmt import HALL_TZ, local_today
 from tickets.models import Call, Service, Ticket, TicketStatus
+from tickets.queue import waiting_per_service
 from tickets.voice import call_text, clips_for_call, voice_version
 
 #: Calls read for the recent list, per place in it (a recall repeats a ticket's call).
@@ -92,9 +93,7 @@ def _recent(start: dt.datetime, end: dt.datetime, count: int) -> list[dict[str, 
 
 def _waiting(day: dt.date) -> list[dict[str, Any]]:
     """Each enabled service with the number of today's waiting tickets (one query)."""
-    counts = (select(Ticket.service_id, func.count(Ticket.id).label("waiting"))
-              .where(Ticket.day == day, Ticket.status == TicketStatus.WAITING)
-              .group_by(Ticket.service_id).subquery())
+    counts = waiting_per_service(day).subquery()
     rows = db.session.execute(
         select(Service.code, Service.name, Service.prefix, func.coalesce(counts.c.waiting, 0))
         .outerjoin(counts, counts.c.service_id == Service.id)

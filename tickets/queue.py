@@ -25,7 +25,7 @@ from statistics import median
 from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -214,13 +214,16 @@ def people_ahead(ticket: Ticket) -> int:
     return db.session.scalar(select(func.count(Ticket.id)).where(_ahead_of(ticket))) or 0
 
 
+def waiting_per_service(day: dt.date) -> Select[int, int]:
+    """``(service_id, waiting)`` rows of the day's waiting tickets, as a query to run or join."""
+    return (select(Ticket.service_id, func.count(Ticket.id).label("waiting"))
+            .where(Ticket.day == day, Ticket.status == TicketStatus.WAITING)
+            .group_by(Ticket.service_id))
+
+
 def waiting_counts(day: dt.date | None = None) -> dict[int, int]:
     """Waiting tickets per service id today."""
-    day = day or local_today()
-    rows = db.session.execute(
-        select(Ticket.service_id, func.count(Ticket.id))
-        .where(Ticket.day == day, Ticket.status == TicketStatus.WAITING)
-        .group_by(Ticket.service_id)).all()
+    rows = db.session.execute(waiting_per_service(day or local_today())).all()
     return {service_id: n for service_id, n in rows}
 
 
