@@ -521,7 +521,7 @@ def call_next(window_id: int, clerk_name: str = "", now: dt.datetime | None = No
             return None
         for candidate in candidates:
             if _claim(candidate, window, clerk_name, now):
-                return _called(candidate, window, now)
+                return _commit_call(candidate, window, now, recall=False)
         db.session.expire_all()
     raise QueueError(_l("叫号繁忙，请再试一次。"), "busy")
 
@@ -543,18 +543,14 @@ def call_ticket(window_id: int, number: str, clerk_name: str = "",
     if not _claim(ticket, window, clerk_name, now):
         db.session.rollback()
         raise QueueError(_l("%(number)s 号刚被其他窗口叫走。", number=number), "taken")
-    return _called(ticket, window, now)
+    return _commit_call(ticket, window, now, recall=False)
 
 
-def _called(ticket: Ticket, window: Window, now: dt.datetime) -> Ticket:
-    _commit_call(ticket, window, now, recall=False)
-    return ticket
-
-
-def _commit_call(ticket: Ticket, window: Window, now: dt.datetime, recall: bool) -> None:
-    """Record the call, commit, announce it. The call is written (flush), then detached
-    before the commit, so it keeps its values and the lobby's announcement (the one thing on
-    the call → board path after the commit) reads nothing back."""
+def _commit_call(ticket: Ticket, window: Window, now: dt.datetime, recall: bool) -> Ticket:
+    """Record the call, commit, announce it; returns the ticket called. The call is written
+    (flush), then detached before the commit, so it keeps its values and the lobby's
+    announcement (the one thing on the call → board path after the commit) reads nothing
+    back."""
     call = _record_call(ticket, window, now, recall=recall)
     service_id = ticket.service_id
     db.session.flush()
@@ -562,6 +558,7 @@ def _commit_call(ticket: Ticket, window: Window, now: dt.datetime, recall: bool)
     db.session.commit()
     _announce("recall" if recall else "call", service_ids=[service_id], call_id=call.id,
               call=call)
+    return ticket
 
 
 def _current_or_refuse(window: Window) -> Ticket:
@@ -578,8 +575,7 @@ def recall(window_id: int, now: dt.datetime | None = None) -> Ticket:
     window = _window(window_id)
     ticket = _current_or_refuse(window)
     ticket.call_count += 1
-    _commit_call(ticket, window, now, recall=True)
-    return ticket
+    return _commit_call(ticket, window, now, recall=True)
 
 
 @_serialised
